@@ -1,0 +1,85 @@
+# Nova platform: charts, installer and tests.
+#   make test    everything CI runs (tools, lint, unit tests)
+#   make tools   pinned tools built from Go modules into ./bin (no downloads of binaries)
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+# Pinned tool versions: the only place they are named.
+HELM_VERSION        := v3.22.0
+HELM_K8S_MINOR      := 37
+KUBECONFORM_VERSION := v0.8.0
+KUBE_SCORE_VERSION  := v1.20.0
+# chart-testing (ct) is pinned by the tool line of tools/go.mod.
+K8S_SCHEMA_VERSION  := v1.37.2
+
+BIN         := $(CURDIR)/bin
+SCHEMA_DIR  := $(CURDIR)/.cache/kube-schemas/$(K8S_SCHEMA_VERSION)
+CHARTS      := nova-common redis-sentinel postgres-ha nova-services nova
+APP_CHARTS  := redis-sentinel postgres-ha nova-services nova
+PROFILES    := local staging production
+export PATH := $(BIN):$(PATH)
+
+HELM_LDFLAGS := -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
+	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 \
+	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$(HELM_K8S_MINOR)
+
+.PHONY: all tools schemas deps lint test test-go package clean help
+all: test
+
+help:
+	@echo "make test      tools + lint + every test (what CI runs)"
+	@echo "make lint      helm lint --strict (every chart x profile), ct lint, yamllint"
+	@echo "make package   packaged charts and a chart repository index in dist/"
+	@echo "make tools     build pinned helm, kubeconform, kube-score, ct into ./bin"
+
+# Stamp files carry the version, so changing a pin rebuilds the tool.
+tools: $(BIN)/.helm-$(HELM_VERSION) $(BIN)/.kubeconform-$(KUBECONFORM_VERSION) \
+	$(BIN)/.kube-score-$(KUBE_SCORE_VERSION) $(BIN)/.ct-$(shell sed -n 's|.*chart-testing/v3 \(v[^ ]*\).*|\1|p' tools/go.mod) schemas
+
+$(BIN)/.helm-%:
+	GOBIN=$(BIN) go install -ldflags "$(HELM_LDFLAGS)" helm.sh/helm/v3/cmd/helm@$*
+	touch $@
+$(BIN)/.kubeconform-%:
+	GOBIN=$(BIN) go install github.com/yannh/kubeconform/cmd/kubeconform@$*
+	touch $@
+$(BIN)/.kube-score-%:
+	GOBIN=$(BIN) go install github.com/zegl/kube-score/cmd/kube-score@$*
+	touch $@
+$(BIN)/.ct-%: tools/go.mod tools/go.sum
+	cd tools && GOBIN=$(BIN) go install github.com/helm/chart-testing/v3/ct
+	touch $@
+
+# Kubernetes JSON schemas for kubeconform, generated from the OpenAPI spec that
+# the k8s.io/kubernetes module ships (fetched through the Go module proxy).
+schemas: $(SCHEMA_DIR)/.done
+$(SCHEMA_DIR)/.done: $(wildcard tools/kubeschema/*.go)
+	cd tools && dir=$$(go mod download -json k8s.io/kubernetes@$(K8S_SCHEMA_VERSION) | sed -n 's/.*"Dir": "\(.*\)",/\1/p') && \
+		go run ./kubeschema -spec "$$dir/api/openapi-spec/swagger.json" -out $(SCHEMA_DIR)
+	touch $@
+
+# Subchart dependencies (file://) packaged into charts/*/charts, as Chart.lock says.
+deps: tools
+	for c in $(APP_CHARTS); do helm dependency build --skip-refresh charts/$$c >/dev/null; done
+
+lint: tools deps
+	@command -v yamllint >/dev/null || { echo "yamllint is missing: apt-get install yamllint" >&2; exit 1; }
+	for c in $(CHARTS); do helm lint --strict charts/$$c; done
+	for p in $(PROFILES); do helm lint --strict charts/nova -f values/$$p.yaml; done
+	helm lint --strict charts/nova -f values/production.yaml -f values/topology-consolidated.yaml
+	ct lint --config ct.yaml --lint-conf lintconf.yaml
+	yamllint -c lintconf.yaml -s values ct.yaml lintconf.yaml charts/*/Chart.yaml charts/*/values.yaml
+
+test-go: tools
+	cd tools && go vet ./... && go test ./...
+	cd tests && go vet ./... && NOVA_KUBE_SCHEMAS=$(SCHEMA_DIR) go test ./...
+
+test: lint test-go
+
+package: tools deps
+	rm -rf dist && mkdir -p dist
+	for c in $(APP_CHARTS); do helm package charts/$$c -d dist >/dev/null; done
+	helm repo index dist
+	@ls dist
+
+clean:
+	rm -rf bin dist .cache charts/*/charts

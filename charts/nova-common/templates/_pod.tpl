@@ -1,0 +1,45 @@
+{{/*
+nova-common.podScheduling: the pod spec fields every Nova workload shares:
+pull secrets, the restricted pod security context, anti-affinity,
+nodeSelector and tolerations (from the chart's values).
+Args: dict "ctx" $ "component" "redis"
+*/}}
+{{- define "nova-common.podScheduling" -}}
+{{- $v := .ctx.Values -}}
+securityContext:
+  {{- include "nova-common.podSecurityContext" (dict "ctx" .ctx "override" $v.podSecurityContext) | nindent 2 }}
+{{- with include "nova-common.affinity" . }}
+affinity:
+  {{- . | nindent 2 }}
+{{- end }}
+{{- with include "nova-common.imagePullSecrets" .ctx }}
+{{ . }}
+{{- end }}
+{{- with $v.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $v.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/*
+nova-common.volumeClaimTemplate: the "data" PVC template of a StatefulSet.
+Args: dict "ctx" $ "component" "redis" "persistence" .Values.persistence
+*/}}
+{{- define "nova-common.volumeClaimTemplate" -}}
+- metadata:
+    name: data
+    labels:
+      {{- include "nova-common.selectorLabels" . | nindent 6 }}
+  spec:
+    accessModes: ["ReadWriteOnce"]
+    {{- with include "nova-common.storageClass" . }}
+    {{- . | nindent 4 }}
+    {{- end }}
+    resources:
+      requests:
+        storage: {{ .persistence.size }}
+{{- end -}}

@@ -1,0 +1,42 @@
+{{/*
+Generated credentials that survive upgrades.
+
+nova-common.secretValue: the base64 value of one key of a generated Secret.
+- the Secret exists in the cluster and has the key: its value is reused;
+- the Secret exists but the key is missing or empty: the render fails with a
+  message (never a silent new password that would lock clients out);
+- no Secret: a new random value.
+(If the Secret cannot be read at all, helm's lookup itself fails the render.)
+Args: dict "ctx" $ "secret" "name" "key" "password" ["length" 32]
+*/}}
+{{- define "nova-common.secretValue" -}}
+{{- $ns := include "nova-common.namespace" .ctx -}}
+{{- $existing := lookup "v1" "Secret" $ns .secret -}}
+{{- if $existing -}}
+{{- $value := get ($existing.data | default dict) .key -}}
+{{- if not $value -}}
+{{- fail (printf "Secret %s/%s exists but has no value for key %q, so its generated credential cannot be reused. Restore the key, or delete the Secret to generate a new credential (every client must then be updated), or point the chart at an existingSecret." $ns .secret .key) -}}
+{{- end -}}
+{{- $value -}}
+{{- else -}}
+{{- randAlphaNum (int (.length | default 32)) | b64enc -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+nova-common.generatedSecret: a Secret whose keys are generated once and kept
+across upgrades and uninstalls (helm.sh/resource-policy: keep).
+Args: dict "ctx" $ "component" "auth" "keys" (list "password") ["length" 32]
+*/}}
+{{- define "nova-common.generatedSecret" -}}
+{{- $name := include "nova-common.componentName" . -}}
+apiVersion: v1
+kind: Secret
+metadata:
+  {{- include "nova-common.metadata" (dict "ctx" .ctx "component" .component "annotations" (dict "helm.sh/resource-policy" "keep")) | nindent 2 }}
+type: Opaque
+data:
+  {{- range .keys }}
+  {{ . }}: {{ include "nova-common.secretValue" (dict "ctx" $.ctx "secret" $name "key" . "length" $.length) | quote }}
+  {{- end }}
+{{- end -}}

@@ -1,0 +1,3 @@
+module github.com/nova-platform/nova
+
+go 1.26

@@ -1,0 +1,240 @@
+// Package render renders the Nova charts the way users do (helm template, through
+// terratest's helm module) and decodes every document of the output into typed
+// Kubernetes objects, strictly: an unknown field fails the decode.
+package render
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gruntwork-io/terratest/modules/helm"
+	"github.com/gruntwork-io/terratest/modules/logger"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/yaml"
+)
+
+// Charts are the installable charts, subcharts first.
+var Charts = []string{"redis-sentinel", "postgres-ha", "nova-services", "nova"}
+
+// Profiles are the profile values files under values/.
+var Profiles = []string{"local", "staging", "production"}
+
+// Options say what to render.
+type Options struct {
+	Chart     string            // chart directory name under charts/
+	Profile   string            // profile name under values/ ("" for chart defaults)
+	Files     []string          // extra values files, relative to the repository root
+	Set       map[string]string // --set overrides
+	Namespace string            // default "nova"
+	Release   string            // default "nova"
+}
+
+// Manifest is one render: the raw text and every document as a typed object.
+type Manifest struct {
+	Raw     string
+	Objects []k8sruntime.Object
+}
+
+var (
+	depsOnce sync.Once
+	depsErr  error
+)
+
+// Root is the repository root.
+func Root() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// Path joins elements onto the repository root.
+func Path(elem ...string) string { return filepath.Join(append([]string{Root()}, elem...)...) }
+
+func init() {
+	// The pinned helm from `make tools` comes first, so tests render with it.
+	_ = os.Setenv("PATH", Path("bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
+
+// BuildDependencies runs `helm dependency build` for every chart once per test
+// process, so renders never use a stale packaged copy of nova-common.
+func BuildDependencies() error {
+	depsOnce.Do(func() {
+		if _, err := exec.LookPath("helm"); err != nil {
+			depsErr = fmt.Errorf("helm not found in %s or PATH: run `make tools`", Path("bin"))
+			return
+		}
+		for _, c := range Charts {
+			dir := Path("charts", c)
+			_ = os.RemoveAll(filepath.Join(dir, "charts"))
+			cmd := exec.Command("helm", "dependency", "build", "--skip-refresh", dir)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				depsErr = fmt.Errorf("helm dependency build %s: %v\n%s", c, err, out)
+				return
+			}
+		}
+	})
+	return depsErr
+}
+
+// ValuesFiles returns the values files of a render, in order: the profile then
+// the extra files. A profile is umbrella-shaped; for a subchart it is cut down
+// to the global block and the subchart's own block, as the umbrella would pass them.
+func (o Options) ValuesFiles(t testing.TB) []string {
+	t.Helper()
+	var files []string
+	if o.Profile != "" {
+		profile := Path("values", o.Profile+".yaml")
+		if o.Chart != "nova" {
+			profile = subchartValues(t, profile, o.Chart)
+		}
+		files = append(files, profile)
+	}
+	for _, f := range o.Files {
+		if filepath.IsAbs(f) {
+			files = append(files, f)
+		} else {
+			files = append(files, Path(f))
+		}
+	}
+	return files
+}
+
+func subchartValues(t testing.TB, umbrellaFile, chart string) string {
+	t.Helper()
+	raw, err := os.ReadFile(umbrellaFile)
+	if err != nil {
+		t.Fatalf("read %s: %v", umbrellaFile, err)
+	}
+	var all map[string]any
+	if err := yaml.Unmarshal(raw, &all); err != nil {
+		t.Fatalf("parse %s: %v", umbrellaFile, err)
+	}
+	sub, _ := all[chart].(map[string]any)
+	if sub == nil {
+		sub = map[string]any{}
+	}
+	if g, ok := all["global"]; ok {
+		sub["global"] = g
+	}
+	out, err := yaml.Marshal(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(t.TempDir(), chart+"-"+filepath.Base(umbrellaFile))
+	if err := os.WriteFile(f, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// TemplateE renders and returns the raw output, or helm's error.
+func TemplateE(t testing.TB, o Options) (string, error) {
+	t.Helper()
+	if err := BuildDependencies(); err != nil {
+		t.Fatal(err)
+	}
+	ns := o.Namespace
+	if ns == "" {
+		ns = "nova"
+	}
+	release := o.Release
+	if release == "" {
+		release = "nova"
+	}
+	opts := &helm.Options{
+		ValuesFiles: o.ValuesFiles(t),
+		SetValues:   o.Set,
+		Logger:      logger.Discard,
+	}
+	tt, ok := t.(*testing.T)
+	if !ok {
+		t.Fatal("render: needs a *testing.T")
+	}
+	return helm.RenderTemplateE(tt, opts, Path("charts", o.Chart), release, nil, "--namespace", ns)
+}
+
+// Render renders and decodes; any error fails the test.
+func Render(t testing.TB, o Options) *Manifest {
+	t.Helper()
+	raw, err := TemplateE(t, o)
+	if err != nil {
+		t.Fatalf("render %+v: %v", o, err)
+	}
+	m, err := Decode(raw)
+	if err != nil {
+		t.Fatalf("decode render of %+v: %v", o, err)
+	}
+	return m
+}
+
+var docSeparator = regexp.MustCompile(`(?m)^---\s*$`)
+
+var strictDecoder = serializer.NewCodecFactory(scheme.Scheme, serializer.EnableStrict).UniversalDeserializer()
+
+// Decode splits a multi-document render and decodes each document into its
+// typed object (terratest's UnmarshalK8SYaml would read only the first).
+func Decode(raw string) (*Manifest, error) {
+	m := &Manifest{Raw: raw}
+	for i, doc := range docSeparator.Split(raw, -1) {
+		if strings.TrimSpace(stripComments(doc)) == "" {
+			continue
+		}
+		obj, _, err := strictDecoder.Decode([]byte(doc), nil, nil)
+		if err != nil {
+			return nil, fmt.Errorf("document %d: %w\n%s", i, err, doc)
+		}
+		m.Objects = append(m.Objects, obj)
+	}
+	return m, nil
+}
+
+func stripComments(doc string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(doc, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "#") {
+			b.WriteString(line)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// All returns every object of type T in render order.
+func All[T k8sruntime.Object](m *Manifest) []T {
+	var out []T
+	for _, o := range m.Objects {
+		if v, ok := o.(T); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Named is the part of every object that has a name.
+type Named interface {
+	k8sruntime.Object
+	GetName() string
+}
+
+// Get returns the object of type T with the given name, failing the test when absent.
+func Get[T Named](t testing.TB, m *Manifest, name string) T {
+	t.Helper()
+	var names []string
+	for _, o := range All[T](m) {
+		if o.GetName() == name {
+			return o
+		}
+		names = append(names, o.GetName())
+	}
+	var zero T
+	t.Fatalf("no %T named %q in the render (have %v)", zero, name, names)
+	return zero
+}
