@@ -23,13 +23,14 @@ HELM_LDFLAGS := -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
 	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 \
 	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$(HELM_K8S_MINOR)
 
-.PHONY: all tools schemas deps lint test test-go package clean help
+.PHONY: all tools schemas deps lint score test test-go package clean help
 all: test
 
 help:
 	@echo "make test      tools + lint + every test (what CI runs)"
 	@echo "make lint      helm lint --strict (every chart x profile), ct lint, yamllint"
 	@echo "make package   packaged charts and a chart repository index in dist/"
+	@echo "make score     kube-score advice on the production render"
 	@echo "make tools     build pinned helm, kubeconform, kube-score, ct into ./bin"
 
 # Stamp files carry the version, so changing a pin rebuilds the tool.
@@ -68,6 +69,13 @@ lint: tools deps
 	helm lint --strict charts/nova -f values/production.yaml -f values/topology-consolidated.yaml
 	ct lint --config ct.yaml --lint-conf lintconf.yaml
 	yamllint -c lintconf.yaml -s values ct.yaml lintconf.yaml charts/*/Chart.yaml charts/*/values.yaml
+
+# kube-score report on the production render (advice, not a gate: probes and
+# NetworkPolicies arrive with the tier charts). Ignored on purpose: pull policy
+# Always (images are pinned) and the images' own low UIDs.
+score: tools deps
+	helm template nova charts/nova -f values/production.yaml | kube-score score \
+		--ignore-test container-image-pull-policy --ignore-test container-security-context-user-group-id - || true
 
 test-go: tools
 	cd tools && go vet ./... && go test ./...

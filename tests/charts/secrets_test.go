@@ -42,14 +42,21 @@ func schemaGVR(apiVersion, kind string) (schema.GroupVersionResource, error) {
 // renderUpgrade renders redis-sentinel as `helm upgrade` would, against the fake cluster.
 func renderUpgrade(t *testing.T, cluster fakeCluster) (map[string]string, error) {
 	t.Helper()
+	return renderWithEngine(t, "redis-sentinel", map[string]any{}, cluster)
+}
+
+// renderWithEngine renders a chart with helm's engine (every template, NOTES.txt
+// included) as release "nova" in namespace "nova", revision 2.
+func renderWithEngine(t *testing.T, chart string, values map[string]any, cluster fakeCluster) (map[string]string, error) {
+	t.Helper()
 	if err := render.BuildDependencies(); err != nil {
 		t.Fatal(err)
 	}
-	chrt, err := loader.Load(render.Path("charts", "redis-sentinel"))
+	chrt, err := loader.Load(render.Path("charts", chart))
 	if err != nil {
 		t.Fatal(err)
 	}
-	vals, err := chartutil.ToRenderValues(chrt, map[string]any{},
+	vals, err := chartutil.ToRenderValues(chrt, values,
 		chartutil.ReleaseOptions{Name: "nova", Namespace: "nova", IsUpgrade: true, Revision: 2}, chartutil.DefaultCapabilities)
 	if err != nil {
 		t.Fatal(err)

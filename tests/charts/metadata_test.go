@@ -1,0 +1,105 @@
+package charts
+
+import (
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"sigs.k8s.io/yaml"
+
+	"github.com/nova-platform/nova/tests/render"
+)
+
+var allCharts = append([]string{"nova-common"}, render.Charts...)
+
+// ct's yamale schema check is off (no yamale on Debian); this is the check.
+func TestChartMetadata(t *testing.T) {
+	semver := regexp.MustCompile(`^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$`)
+	for _, name := range allCharts {
+		c, err := loader.Load(render.Path("charts", name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		md := c.Metadata
+		if md.APIVersion != "v2" || md.Name != name || !semver.MatchString(md.Version) || md.KubeVersion != ">=1.28.0-0" || md.Description == "" {
+			t.Errorf("%s: Chart.yaml apiVersion=%q name=%q version=%q kubeVersion=%q description=%q", name, md.APIVersion, md.Name, md.Version, md.KubeVersion, md.Description)
+		}
+		if err := md.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if c.Schema == nil {
+			t.Errorf("%s: no values.schema.json", name)
+		}
+		if md.Type != "library" {
+			if _, err := os.Stat(render.Path("charts", name, "templates", "NOTES.txt")); err != nil {
+				t.Errorf("%s: no templates/NOTES.txt", name)
+			}
+		}
+	}
+}
+
+// Every value a chart has is documented in its README (as `path`).
+func TestChartReadmesListEveryValue(t *testing.T) {
+	for _, name := range allCharts {
+		readme, err := os.ReadFile(render.Path("charts", name, "README.md"))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		raw, err := os.ReadFile(render.Path("charts", name, "values.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var values map[string]any
+		if err := yaml.Unmarshal(raw, &values); err != nil {
+			t.Fatal(err)
+		}
+		if name != "nova" {
+			delete(values, "global") // documented once, in the umbrella's README
+		}
+		var missing []string
+		for _, p := range valuePaths(values, "", 0) {
+			if !strings.Contains(string(readme), "`"+p+"`") {
+				missing = append(missing, p)
+			}
+		}
+		sort.Strings(missing)
+		if len(missing) > 0 {
+			t.Errorf("charts/%s/README.md does not document: %s", name, strings.Join(missing, ", "))
+		}
+	}
+}
+
+// valuePaths lists value paths two levels deep ("image.tag"); entries of the
+// services map count as one level under the name "<name>".
+func valuePaths(m map[string]any, prefix string, depth int) []string {
+	var out []string
+	for k, v := range m {
+		if prefix == "services." {
+			k = "<name>"
+		}
+		p := prefix + k
+		sub, isMap := v.(map[string]any)
+		if isMap && len(sub) > 0 && (depth < 1 || p == "services" || strings.HasPrefix(p, "services.") && depth < 2) {
+			out = append(out, valuePaths(sub, p+".", depth+1)...)
+			continue
+		}
+		out = append(out, p)
+	}
+	return uniq(out)
+}
+
+func uniq(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
