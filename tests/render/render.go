@@ -31,6 +31,7 @@ var Profiles = []string{"local", "staging", "production"}
 // Options say what to render.
 type Options struct {
 	Chart     string            // chart directory name under charts/
+	ChartDir  string            // a chart elsewhere (test fixtures); overrides Chart
 	Profile   string            // profile name under values/ ("" for chart defaults)
 	Files     []string          // extra values files, relative to the repository root
 	Set       map[string]string // --set overrides
@@ -71,12 +72,15 @@ func BuildDependencies() error {
 			depsErr = fmt.Errorf("helm not found in %s or PATH: run `make tools`", Path("bin"))
 			return
 		}
+		dirs := []string{}
 		for _, c := range Charts {
-			dir := Path("charts", c)
+			dirs = append(dirs, Path("charts", c))
+		}
+		for _, dir := range append(dirs, Path("tests", "testdata", "helpers-probe")) {
 			_ = os.RemoveAll(filepath.Join(dir, "charts"))
 			cmd := exec.Command("helm", "dependency", "build", "--skip-refresh", dir)
 			if out, err := cmd.CombinedOutput(); err != nil {
-				depsErr = fmt.Errorf("helm dependency build %s: %v\n%s", c, err, out)
+				depsErr = fmt.Errorf("helm dependency build %s: %v\n%s", dir, err, out)
 				return
 			}
 		}
@@ -158,7 +162,11 @@ func TemplateE(t testing.TB, o Options) (string, error) {
 	if !ok {
 		t.Fatal("render: needs a *testing.T")
 	}
-	return helm.RenderTemplateE(tt, opts, Path("charts", o.Chart), release, nil, "--namespace", ns)
+	chartDir := Path("charts", o.Chart)
+	if o.ChartDir != "" {
+		chartDir = o.ChartDir
+	}
+	return helm.RenderTemplateE(tt, opts, chartDir, release, nil, "--namespace", ns)
 }
 
 // Render renders and decodes; any error fails the test.
