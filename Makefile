@@ -1,6 +1,7 @@
 # Nova platform: charts, installer and tests.
 #   make test    everything CI runs (tools, lint, unit tests)
 #   make tools   pinned tools built from Go modules into ./bin (no downloads of binaries)
+# yamllint and shellcheck come from apt (.ci/run installs them).
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
@@ -64,6 +65,8 @@ deps: tools
 
 lint: tools deps
 	@command -v yamllint >/dev/null || { echo "yamllint is missing: apt-get install yamllint" >&2; exit 1; }
+	@command -v shellcheck >/dev/null || { echo "shellcheck is missing: apt-get install shellcheck" >&2; exit 1; }
+	shellcheck -s sh -x -P SCRIPTDIR charts/*/files/*.sh
 	for c in $(CHARTS); do helm lint --strict charts/$$c; done
 	for p in $(PROFILES); do helm lint --strict charts/nova -f values/$$p.yaml; done
 	helm lint --strict charts/nova -f values/production.yaml -f values/topology-consolidated.yaml

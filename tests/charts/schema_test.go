@@ -72,3 +72,26 @@ func readJSON(t *testing.T, path string) map[string]any {
 	}
 	return v
 }
+
+// Rules the JSON schema cannot express are enforced by the templates, with
+// messages that name the values.
+func TestRedisTemplateChecks(t *testing.T) {
+	cases := map[string]struct {
+		set  map[string]string
+		want string
+	}{
+		"quorum above replicas":   {map[string]string{"sentinel.quorum": "4"}, "sentinel.quorum (4) must not exceed replicas (3)"},
+		"quorum not a majority":   {map[string]string{"replicas": "5", "sentinel.quorum": "2"}, "sentinel.quorum (2) must be a majority of replicas (5)"},
+		"negative timeout":        {map[string]string{"sentinel.downAfterMilliseconds": "-1"}, "/sentinel/downAfterMilliseconds"},
+		"two members":             {map[string]string{"replicas": "2"}, "/replicas"},
+		"unreadable memory limit": {map[string]string{"resources.limits.memory": "lots"}, "/resources/limits/memory"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := render.TemplateE(t, render.Options{Chart: "redis-sentinel", Set: c.set})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("want an error containing %q, got %v", c.want, err)
+			}
+		})
+	}
+}

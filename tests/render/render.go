@@ -16,6 +16,7 @@ import (
 
 	"github.com/gruntwork-io/terratest/modules/helm"
 	"github.com/gruntwork-io/terratest/modules/logger"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/client-go/kubernetes/scheme"
@@ -196,6 +197,13 @@ func Decode(raw string) (*Manifest, error) {
 			continue
 		}
 		obj, _, err := strictDecoder.Decode([]byte(doc), nil, nil)
+		if k8sruntime.IsNotRegisteredError(err) {
+			// A kind client-go does not know (a ServiceMonitor, say): keep it unstructured.
+			u := &unstructured.Unstructured{}
+			if err = yaml.Unmarshal([]byte(doc), &u.Object); err == nil {
+				obj = u
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("document %d: %w\n%s", i, err, doc)
 		}

@@ -1,19 +1,27 @@
 {{/*
 nova-common.podScheduling: the pod spec fields every Nova workload shares:
 pull secrets, the restricted pod security context, anti-affinity,
-nodeSelector and tolerations (from the chart's values).
-Args: dict "ctx" $ "component" "redis"
+topology spread, nodeSelector and tolerations (from the chart's values).
+Args: dict "ctx" $ "component" "redis" ["podSecurityContext" dict]
+(podSecurityContext replaces the chart's .Values.podSecurityContext, for a
+component whose image runs as another user)
 */}}
 {{- define "nova-common.podScheduling" -}}
 {{- $v := .ctx.Values -}}
 securityContext:
-  {{- include "nova-common.podSecurityContext" (dict "ctx" .ctx "override" $v.podSecurityContext) | nindent 2 }}
+  {{- include "nova-common.podSecurityContext" (dict "ctx" .ctx "override" (.podSecurityContext | default $v.podSecurityContext)) | nindent 2 }}
 {{- with include "nova-common.affinity" . }}
 affinity:
   {{- . | nindent 2 }}
 {{- end }}
 {{- with include "nova-common.imagePullSecrets" .ctx }}
 {{ . }}
+{{- end }}
+{{- with $v.topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- range . }}
+  - {{- toYaml (merge (deepCopy .) (dict "labelSelector" (dict "matchLabels" (include "nova-common.selectorLabels" $ | fromYaml)))) | nindent 4 }}
+  {{- end }}
 {{- end }}
 {{- with $v.nodeSelector }}
 nodeSelector:

@@ -1,4 +1,128 @@
-{{/* Name of the Secret that holds the Redis password. */}}
+{{/* Name of the Secret that holds the password (generated or existing). */}}
 {{- define "redis-sentinel.secretName" -}}
 {{- .Values.auth.existingSecret | default (include "nova-common.componentName" (dict "ctx" . "component" "auth")) -}}
+{{- end -}}
+
+{{/* Key of the password in that Secret. */}}
+{{- define "redis-sentinel.secretKey" -}}
+{{- .Values.auth.existingSecretKey | default "password" -}}
+{{- end -}}
+
+{{- define "redis-sentinel.statefulsetName" -}}
+{{- include "nova-common.componentName" (dict "ctx" . "component" "redis") -}}
+{{- end -}}
+
+{{- define "redis-sentinel.headlessName" -}}
+{{- include "nova-common.componentName" (dict "ctx" . "component" "headless") -}}
+{{- end -}}
+
+{{/* The stable DNS name of member I. Args: dict "ctx" $ "index" 0 */}}
+{{- define "redis-sentinel.memberHost" -}}
+{{- $ctx := .ctx -}}
+{{- printf "%s-%d.%s.%s.svc.%s" (include "redis-sentinel.statefulsetName" $ctx) (int .index) (include "redis-sentinel.headlessName" $ctx) (include "nova-common.namespace" $ctx) ((($ctx.Values.global | default dict).clusterDomain) | default "cluster.local") -}}
+{{- end -}}
+
+{{/* Every member's host, space-separated, in ordinal order (the first is the bootstrap member). */}}
+{{- define "redis-sentinel.members" -}}
+{{- $hosts := list -}}
+{{- range $i := until (int .Values.replicas) -}}
+{{- $hosts = append $hosts (include "redis-sentinel.memberHost" (dict "ctx" $ "index" $i)) -}}
+{{- end -}}
+{{- join " " $hosts -}}
+{{- end -}}
+
+{{/* Bytes of a memory quantity ("512Mi", "1Gi", "500M", "1048576"). Arg: the quantity. */}}
+{{- define "redis-sentinel.bytes" -}}
+{{- $q := toString . -}}
+{{- $number := regexFind "^[0-9]+" $q -}}
+{{- $unit := trimPrefix $number $q -}}
+{{- $factors := dict "" 1 "k" 1000 "K" 1000 "M" 1000000 "G" 1000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 -}}
+{{- if or (not $number) (not (hasKey $factors $unit)) -}}
+{{- fail (printf "resources.limits.memory: cannot read %q as bytes (use Mi or Gi)" $q) -}}
+{{- end -}}
+{{- mul (int64 $number) (get $factors $unit) -}}
+{{- end -}}
+
+{{/* Redis maxmemory in bytes: redis.maxmemoryPercent of the memory limit. */}}
+{{- define "redis-sentinel.maxmemory" -}}
+{{- $limit := required "resources.limits.memory is required: Redis maxmemory is derived from it" ((.Values.resources.limits | default dict).memory) -}}
+{{- div (mul (int64 (include "redis-sentinel.bytes" $limit)) (int .Values.redis.maxmemoryPercent)) 100 -}}
+{{- end -}}
+
+{{/* Checks that JSON schema cannot express. */}}
+{{- define "redis-sentinel.validate" -}}
+{{- if gt (int .Values.sentinel.quorum) (int .Values.replicas) -}}
+{{- fail (printf "sentinel.quorum (%d) must not exceed replicas (%d): no failover could ever be agreed" (int .Values.sentinel.quorum) (int .Values.replicas)) -}}
+{{- end -}}
+{{- if le (int .Values.sentinel.quorum) (div (int .Values.replicas) 2) -}}
+{{- fail (printf "sentinel.quorum (%d) must be a majority of replicas (%d), or a partition could elect two masters" (int .Values.sentinel.quorum) (int .Values.replicas)) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Environment of the scripts (common.sh documents each variable). */}}
+{{- define "redis-sentinel.scriptEnv" -}}
+- name: POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+- name: REDIS_SELF
+  value: "$(POD_NAME).{{ include "redis-sentinel.headlessName" . }}.{{ include "nova-common.namespace" . }}.svc.{{ (.Values.global | default dict).clusterDomain | default "cluster.local" }}"
+- name: REDIS_MEMBERS
+  value: {{ include "redis-sentinel.members" . | quote }}
+- name: REDIS_PORT
+  value: {{ .Values.redis.port | quote }}
+- name: SENTINEL_PORT
+  value: {{ .Values.sentinel.port | quote }}
+- name: SENTINEL_MASTER_NAME
+  value: {{ .Values.sentinel.masterName | quote }}
+- name: SENTINEL_QUORUM
+  value: {{ .Values.sentinel.quorum | quote }}
+- name: DISCOVERY_ATTEMPTS
+  value: {{ .Values.discoveryAttempts | quote }}
+- name: BOOTSTRAP_WAIT_ATTEMPTS
+  value: {{ .Values.bootstrapWaitAttempts | quote }}
+- name: SWITCHOVER_TIMEOUT
+  value: {{ .Values.switchoverTimeoutSeconds | quote }}
+{{- end -}}
+
+{{/* Mounts of the redis and sentinel containers (one run dir each is fine: emptyDir per pod). */}}
+{{- define "redis-sentinel.volumeMounts" -}}
+- name: data
+  mountPath: /data
+- name: config
+  mountPath: /etc/redis
+  readOnly: true
+- name: scripts
+  mountPath: /scripts
+  readOnly: true
+- name: auth
+  mountPath: /etc/redis-auth
+  readOnly: true
+- name: run
+  mountPath: /run/redis
+- name: tmp
+  mountPath: /tmp
+{{- end -}}
+
+{{/*
+Startup, liveness and readiness probes; every one runs an authenticated PING,
+readiness also needs a replica's master link up.
+Args: dict "ctx" $ "check" "redis"|"sentinel"
+*/}}
+{{- define "redis-sentinel.probes" -}}
+{{- $p := .ctx.Values.probes -}}
+{{- $live := ternary "redis-live" "sentinel" (eq .check "redis") -}}
+{{- $ready := ternary "redis-ready" "sentinel" (eq .check "redis") -}}
+startupProbe:
+  exec:
+    command: ["sh", "/scripts/probe.sh", {{ $live | quote }}]
+  {{- toYaml $p.startup | nindent 2 }}
+livenessProbe:
+  exec:
+    command: ["sh", "/scripts/probe.sh", {{ $live | quote }}]
+  {{- toYaml $p.liveness | nindent 2 }}
+readinessProbe:
+  exec:
+    command: ["sh", "/scripts/probe.sh", {{ $ready | quote }}]
+  {{- toYaml $p.readiness | nindent 2 }}
 {{- end -}}
