@@ -20,6 +20,17 @@ func hpaMinReplicas(m *render.Manifest, target string) int32 {
 	return 0
 }
 
+// serviceDeployments are the Deployments of the application tier.
+func serviceDeployments(m *render.Manifest) []*appsv1.Deployment {
+	var out []*appsv1.Deployment
+	for _, d := range render.All[*appsv1.Deployment](m) {
+		if d.Labels["app.kubernetes.io/name"] == "nova-services" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 func pvcSize(t *testing.T, s *appsv1.StatefulSet) string {
 	t.Helper()
 	if len(s.Spec.VolumeClaimTemplates) != 1 {
@@ -34,7 +45,7 @@ func TestLocalProfileFitsALaptop(t *testing.T) {
 	if n := len(render.All[*autoscalingv2.HorizontalPodAutoscaler](m)); n != 0 {
 		t.Errorf("local renders %d HPAs, want none", n)
 	}
-	for _, d := range render.All[*appsv1.Deployment](m) {
+	for _, d := range serviceDeployments(m) {
 		if d.Spec.Replicas == nil || *d.Spec.Replicas != 1 {
 			t.Errorf("%s: replicas %v, want 1", d.Name, d.Spec.Replicas)
 		}
@@ -99,7 +110,7 @@ func TestConsolidatedTopologyReplacesTheFiveServices(t *testing.T) {
 	for _, profile := range render.Profiles {
 		m := render.Render(t, render.Options{Chart: "nova", Profile: profile, Files: []string{"values/topology-consolidated.yaml"}})
 		var names []string
-		for _, d := range render.All[*appsv1.Deployment](m) {
+		for _, d := range serviceDeployments(m) {
 			names = append(names, d.Name)
 		}
 		if len(names) != 2 || names[0] != "api-service" || names[1] != "realtime-service" {
