@@ -4,7 +4,9 @@
 package render
 
 import (
+	"crypto/sha256"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/gruntwork-io/terratest/modules/helm"
@@ -65,28 +68,89 @@ func init() {
 	_ = os.Setenv("PATH", Path("bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
 }
 
-// BuildDependencies runs `helm dependency build` for every chart once per test
-// process, so renders never use a stale packaged copy of nova-common.
+// BuildDependencies runs `helm dependency build` for every chart (and the test
+// fixtures) when the chart sources changed since the last build, so renders
+// never use a stale packaged copy of nova-common. Test processes run in
+// parallel: a file lock makes one of them build while the others wait.
 func BuildDependencies() error {
-	depsOnce.Do(func() {
-		if _, err := exec.LookPath("helm"); err != nil {
-			depsErr = fmt.Errorf("helm not found in %s or PATH: run `make tools`", Path("bin"))
-			return
-		}
-		dirs := []string{}
-		for _, c := range Charts {
-			dirs = append(dirs, Path("charts", c))
-		}
-		for _, dir := range append(dirs, Path("tests", "testdata", "helpers-probe")) {
-			_ = os.RemoveAll(filepath.Join(dir, "charts"))
-			cmd := exec.Command("helm", "dependency", "build", "--skip-refresh", dir)
-			if out, err := cmd.CombinedOutput(); err != nil {
-				depsErr = fmt.Errorf("helm dependency build %s: %v\n%s", dir, err, out)
-				return
-			}
-		}
-	})
+	depsOnce.Do(func() { depsErr = buildDependencies() })
 	return depsErr
+}
+
+func buildDependencies() error {
+	if _, err := exec.LookPath("helm"); err != nil {
+		return fmt.Errorf("helm not found in %s or PATH: run `make tools`", Path("bin"))
+	}
+	if err := os.MkdirAll(Path(".cache"), 0o755); err != nil {
+		return err
+	}
+	lock, err := os.OpenFile(Path(".cache", "deps.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return err
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) //nolint:errcheck
+	dirs := []string{}
+	for _, c := range Charts {
+		dirs = append(dirs, Path("charts", c))
+	}
+	dirs = append(dirs, Path("tests", "testdata", "helpers-probe"))
+	sum, err := sourcesDigest()
+	if err != nil {
+		return err
+	}
+	stamp := Path(".cache", "deps.stamp")
+	if old, _ := os.ReadFile(stamp); string(old) == sum && allBuilt(dirs) {
+		return nil
+	}
+	for _, dir := range dirs {
+		_ = os.RemoveAll(filepath.Join(dir, "charts"))
+		cmd := exec.Command("helm", "dependency", "build", "--skip-refresh", dir)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("helm dependency build %s: %v\n%s", dir, err, out)
+		}
+	}
+	return os.WriteFile(stamp, []byte(sum), 0o644)
+}
+
+// sourcesDigest hashes every chart source file (not the built dependencies).
+func sourcesDigest() (string, error) {
+	h := sha256.New()
+	for _, root := range []string{Path("charts"), Path("tests", "testdata")} {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && d.Name() == "charts" && p != root {
+				return filepath.SkipDir
+			}
+			if d.IsDir() {
+				return nil
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(h, "%s\x00%x\x00", p, sha256.Sum256(data))
+			return nil
+		})
+		if err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("%x", h.Sum(nil)), nil
+}
+
+func allBuilt(dirs []string) bool {
+	for _, d := range dirs {
+		if entries, err := os.ReadDir(filepath.Join(d, "charts")); err != nil || len(entries) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // ValuesFiles returns the values files of a render, in order: the profile then

@@ -21,6 +21,11 @@ next=$SENTINEL_STATE.next
   echo "requirepass $password"
   echo "sentinel monitor $SENTINEL_MASTER_NAME $master $REDIS_PORT $SENTINEL_QUORUM"
   echo "sentinel auth-pass $SENTINEL_MASTER_NAME $password"
+  # Every other member is a replica: known now, not after the first INFO
+  # round (10 s), so a master lost early can still be replaced.
+  for member in $REDIS_MEMBERS; do
+    [ "$member" = "$master" ] || echo "sentinel known-replica $SENTINEL_MASTER_NAME $member $REDIS_PORT"
+  done
   cat "$REDIS_CONFIG_DIR/sentinel-monitor.conf"
   if [ -f "$SENTINEL_STATE" ]; then
     grep -E '^sentinel (myid|current-epoch|config-epoch|leader-epoch) ' "$SENTINEL_STATE" || true

@@ -1,0 +1,231 @@
+package failover
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+// One cluster goes through the whole story, in order: bootstrap, master
+// lost, old master back, full restart, graceful switchover.
+func TestRedisSentinelFailover(t *testing.T) {
+	c := newRedisCluster(t, "production")
+	for i := range c.hosts {
+		c.startMember(i)
+	}
+	c.startHAProxy()
+
+	t.Run("bootstrap: one master, replicas in sync, Sentinels agree", func(t *testing.T) {
+		if master := c.stable(60 * time.Second); master != 0 {
+			t.Errorf("master is member %d, want the bootstrap member 0", master)
+		}
+		for i := range c.hosts {
+			reply, err := redisDo(c.hosts[i]+":"+c.sentPort, c.password, "SENTINEL", "master", c.master)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if others := field(reply, "num-other-sentinels"); others != "2" {
+				t.Errorf("Sentinel %d knows %s other Sentinels, want 2", i, others)
+			}
+			if q := field(reply, "quorum"); q != "2" {
+				t.Errorf("Sentinel %d quorum %s, want 2", i, q)
+			}
+		}
+		// The chart's helm test script, against these processes.
+		env := []string{"SENTINEL_HOST=" + c.hosts[1], "SENTINEL_PORT=" + c.sentPort, "SENTINEL_MASTER_NAME=" + c.master,
+			"EXPECTED_SENTINELS=3", "MASTER_HOST=" + hostOf(c.haAddr), "REDIS_PORT=" + c.redisPort,
+			"REDIS_PASSWORD_FILE=" + c.dir + "/password"}
+		if err := eventually(15*time.Second, 500*time.Millisecond, func() error {
+			p := start(t, c.dir, "helm-test", env, "sh", c.script("helm-test.sh"))
+			p.wait(20 * time.Second)
+			if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+				return fmt.Errorf("helm-test.sh exited %d", code)
+			}
+			return nil
+		}); err != nil {
+			t.Error(err)
+		}
+	})
+
+	t.Run("SIGKILL the master: a replica takes over, acknowledged keys kept", func(t *testing.T) {
+		old := c.stable(30 * time.Second)
+		keys := writeKeys(t, c, "before-kill", 200)
+		waitReplicated(t, c, keys[len(keys)-1])
+		killed := time.Now()
+		c.killMember(old)
+		if err := eventually(30*time.Second, 50*time.Millisecond, func() error { return c.writeThroughHAProxy("after-kill") }); err != nil {
+			t.Fatalf("no write through HAProxy: %v", err)
+		}
+		t.Logf("Redis master SIGKILL: first write through HAProxy after %.2f s", time.Since(killed).Seconds())
+		master := c.stable(30 * time.Second)
+		if master == old {
+			t.Fatal("the killed member is master")
+		}
+		assertKeys(t, c, master, keys)
+	})
+
+	t.Run("old master restarts as a replica", func(t *testing.T) {
+		for i := range c.hosts {
+			if c.redis[i].exited() {
+				c.startMember(i)
+				master := c.stable(60 * time.Second)
+				if master == i {
+					t.Errorf("restarted old master %s came back as master", c.hosts[i])
+				}
+			}
+		}
+	})
+
+	t.Run("all members stop at once and start in reverse order: one master, data kept", func(t *testing.T) {
+		master := c.stable(30 * time.Second)
+		keys := writeKeys(t, c, "before-restart", 100)
+		waitReplicated(t, c, keys[len(keys)-1])
+		size, _ := c.do(master, "DBSIZE")
+		var wg sync.WaitGroup
+		for i := range c.hosts {
+			wg.Add(1)
+			go func() { defer wg.Done(); c.stopMember(i, false) }()
+		}
+		wg.Wait()
+		for i := len(c.hosts) - 1; i >= 0; i-- {
+			c.startMember(i)
+		}
+		master = c.stable(90 * time.Second)
+		if got, _ := c.do(master, "DBSIZE"); got != size {
+			t.Errorf("DBSIZE %v after the restart, want %v", got, size)
+		}
+		assertKeys(t, c, master, keys)
+	})
+
+	t.Run("graceful stop of the master: switchover with writes blocked about 2 s", func(t *testing.T) {
+		old := c.stable(30 * time.Second)
+		w := startWriter(c)
+		time.Sleep(time.Second)
+		c.stopMember(old, true)
+		time.Sleep(2 * time.Second)
+		acked, failed, gap := w.stop()
+		window := w.lastRefused.Sub(w.firstRefused)
+		t.Logf("Redis graceful switchover: %d writes acknowledged, %d refused within %.2f s; longest time without an acknowledged write %.2f s",
+			len(acked), failed, window.Seconds(), gap.Seconds())
+		if gap > 5*time.Second || window > 5*time.Second {
+			t.Errorf("writes disturbed for %.2f s (blocked %.2f s); the switchover should take about 2 s", window.Seconds(), gap.Seconds())
+		}
+		master := c.stable(30 * time.Second)
+		assertKeys(t, c, master, acked)
+	})
+}
+
+func hostOf(addr string) string {
+	for i := len(addr) - 1; i >= 0; i-- {
+		if addr[i] == ':' {
+			return addr[:i]
+		}
+	}
+	return addr
+}
+
+// field reads a field of a Sentinel reply given as a flat name/value list.
+func field(reply any, name string) string {
+	list, _ := reply.([]any)
+	for i := 0; i+1 < len(list); i += 2 {
+		if list[i] == name {
+			return fmt.Sprint(list[i+1])
+		}
+	}
+	return ""
+}
+
+func writeKeys(t *testing.T, c *redisCluster, prefix string, n int) []string {
+	t.Helper()
+	var keys []string
+	for i := 0; i < n; i++ {
+		k := fmt.Sprintf("%s-%d", prefix, i)
+		if err := eventually(10*time.Second, 100*time.Millisecond, func() error { return c.writeThroughHAProxy(k) }); err != nil {
+			t.Fatalf("write %s: %v", k, err)
+		}
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// waitReplicated waits until every running replica has key.
+func waitReplicated(t *testing.T, c *redisCluster, key string) {
+	t.Helper()
+	err := eventually(10*time.Second, 100*time.Millisecond, func() error {
+		for i := range c.hosts {
+			if c.redis[i].exited() {
+				continue
+			}
+			if n, err := c.do(i, "EXISTS", key); err != nil || n != int64(1) {
+				return fmt.Errorf("member %d lacks %s (%v)", i, key, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func assertKeys(t *testing.T, c *redisCluster, member int, keys []string) {
+	t.Helper()
+	missing := 0
+	for _, k := range keys {
+		if n, err := c.do(member, "EXISTS", k); err != nil || n != int64(1) {
+			missing++
+		}
+	}
+	if missing > 0 {
+		t.Errorf("%d of %d acknowledged keys lost", missing, len(keys))
+	}
+}
+
+// writer writes through HAProxy every 10 ms and records acknowledged keys
+// and the longest time between two acknowledgements.
+type writer struct {
+	stopCh                    chan struct{}
+	done                      chan struct{}
+	acked                     []string
+	failed                    int
+	gap                       time.Duration // longest time without an acknowledged write
+	firstRefused, lastRefused time.Time
+}
+
+func startWriter(c *redisCluster) *writer {
+	w := &writer{stopCh: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		last := time.Now()
+		for i := 0; ; i++ {
+			select {
+			case <-w.stopCh:
+				return
+			default:
+			}
+			k := fmt.Sprintf("writer-%d", i)
+			if c.writeThroughHAProxy(k) == nil {
+				now := time.Now()
+				if now.Sub(last) > w.gap {
+					w.gap = now.Sub(last)
+				}
+				last = now
+				w.acked = append(w.acked, k)
+			} else {
+				w.failed++
+				if w.firstRefused.IsZero() {
+					w.firstRefused = time.Now()
+				}
+				w.lastRefused = time.Now()
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	return w
+}
+
+func (w *writer) stop() ([]string, int, time.Duration) {
+	close(w.stopCh)
+	<-w.done
+	return w.acked, w.failed, w.gap
+}
