@@ -24,13 +24,14 @@ HELM_LDFLAGS := -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
 	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 \
 	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$(HELM_K8S_MINOR)
 
-.PHONY: all tools schemas deps lint score test test-go package clean help
+.PHONY: all tools schemas deps lint score test test-go bench-failover package clean help
 all: test
 
 help:
 	@echo "make test      tools + lint + every test (what CI runs)"
 	@echo "make lint      helm lint --strict (every chart x profile), ct lint, yamllint"
 	@echo "make package   packaged charts and a chart repository index in dist/"
+	@echo "make bench-failover  failover times of Redis and PostgreSQL, 5 trials each"
 	@echo "make score     kube-score advice on the production render"
 	@echo "make tools     build pinned helm, kubeconform, kube-score, ct into ./bin"
 
@@ -85,6 +86,12 @@ test-go: tools
 	cd tests && go vet ./... && NOVA_KUBE_SCHEMAS=$(SCHEMA_DIR) go test -timeout 20m ./...
 
 test: lint test-go
+
+# Failover figures from the charts' own config run as real processes (needs the
+# apt packages .ci/run installs): 5 trials per scenario, min/median/max.
+bench-failover: tools
+	cd tests && NOVA_BENCH_FAILOVER=1 go test -count=1 -timeout 40m -run TestFailoverBenchmark -v ./failover | \
+		grep -v -e '^=== ' -e '^--- ' -e '^PASS' -e '^ok'
 
 package: tools deps
 	rm -rf dist && mkdir -p dist
