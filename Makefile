@@ -24,7 +24,7 @@ HELM_LDFLAGS := -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
 	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 \
 	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$(HELM_K8S_MINOR)
 
-.PHONY: all tools schemas deps lint score test test-go bench-failover package clean help
+.PHONY: all tools schemas deps lint score test test-go bench-failover installer package clean help
 all: test
 
 help:
@@ -33,6 +33,7 @@ help:
 	@echo "make package   packaged charts and a chart repository index in dist/"
 	@echo "make bench-failover  failover times of Redis and PostgreSQL, 5 trials each"
 	@echo "make score     kube-score advice on the production render"
+	@echo "make installer build bin/nova-installer (charts and profiles built in)"
 	@echo "make tools     build pinned helm, kubeconform, kube-score, ct into ./bin"
 
 # Stamp files carry the version, so changing a pin rebuilds the tool.
@@ -60,6 +61,10 @@ $(SCHEMA_DIR)/.done: $(wildcard tools/kubeschema/*.go)
 		go run ./kubeschema -spec "$$dir/api/openapi-spec/swagger.json" -out $(SCHEMA_DIR)
 	touch $@
 
+# nova-installer, with the charts and profiles of this checkout built in.
+installer:
+	go build -o $(BIN)/nova-installer ./installer/cmd/nova-installer
+
 # Subchart dependencies (file://) packaged into charts/*/charts, as Chart.lock says.
 deps: tools
 	for c in $(APP_CHARTS); do helm dependency build --skip-refresh charts/$$c >/dev/null; done
@@ -82,6 +87,7 @@ score: tools deps
 		--ignore-test container-image-pull-policy --ignore-test container-security-context-user-group-id - || true
 
 test-go: tools
+	go vet ./... && go test ./...
 	cd tools && go vet ./... && go test ./...
 	cd tests && go vet ./... && NOVA_KUBE_SCHEMAS=$(SCHEMA_DIR) go test -timeout 20m ./...
 

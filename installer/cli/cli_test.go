@@ -1,0 +1,205 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/cli"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	k8sfake "k8s.io/client-go/kubernetes/fake"
+	"sigs.k8s.io/yaml"
+
+	nova "github.com/nova-platform/nova"
+	"github.com/nova-platform/nova/installer/release"
+)
+
+// harness runs commands against helm's memory storage, fake kube clients and
+// buffers; it fails the test if anything reaches a real cluster.
+type harness struct {
+	cfg        *action.Configuration
+	kube       *k8sfake.Clientset
+	out, err   bytes.Buffer
+	in         string
+	configured int
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	cfg, err := offlineConfig()
+	require.NoError(t, err)
+	return &harness{cfg: cfg, kube: k8sfake.NewSimpleClientset()}
+}
+
+func (h *harness) run(args ...string) int {
+	h.out.Reset()
+	h.err.Reset()
+	env := &Env{
+		Streams:  Streams{In: strings.NewReader(h.in), Out: &h.out, Err: &h.err},
+		Settings: cli.New(),
+		Charts:   nova.Charts,
+		Profiles: nova.Profiles,
+		ActionConfig: func(string) (*action.Configuration, error) {
+			h.configured++
+			return h.cfg, nil
+		},
+		KubeClient: func() (kubernetes.Interface, error) { return h.kube, nil },
+	}
+	return Main(env, args)
+}
+
+func TestDeployRecordsAndReusesTheProfile(t *testing.T) {
+	h := newHarness(t)
+	require.Equal(t, ExitOK, h.run("deploy", "--profile", "local", "--wait=false"), h.err.String())
+	assert.Contains(t, h.out.String(), `Release "nova" revision 1: deployed`)
+	assert.Contains(t, h.out.String(), "Nova 1.0.0 is installed", "NOTES are printed")
+
+	require.Equal(t, ExitOK, h.run("deploy", "--wait=false"), h.err.String())
+	assert.Contains(t, h.err.String(), `Using profile "local" recorded in release "nova"`)
+	assert.Contains(t, h.out.String(), "revision 2: deployed")
+	rel, err := h.cfg.Releases.Last("nova")
+	require.NoError(t, err)
+	assert.Equal(t, "local", rel.Labels[release.ProfileLabel])
+	assert.Equal(t, float64(1), rel.Config["nova-services"].(map[string]any)["overrideAll"].(map[string]any)["replicas"], "the local profile's values were applied")
+
+	require.Equal(t, ExitOK, h.run("history"))
+	assert.Regexp(t, `(?m)^1\s.*superseded\s+nova-0.1.0\s+local`, h.out.String())
+	assert.Regexp(t, `(?m)^2\s.*deployed\s+nova-0.1.0\s+local`, h.out.String())
+
+	require.Equal(t, ExitOK, h.run("rollback", "1", "--wait=false"), h.err.String())
+	require.Equal(t, ExitOK, h.run("history"))
+	assert.Regexp(t, `(?m)^3\s.*deployed`, h.out.String())
+}
+
+func TestDryRunSendsNothing(t *testing.T) {
+	h := newHarness(t)
+	require.Equal(t, ExitOK, h.run("deploy", "--profile", "local", "--dry-run"), h.err.String())
+	assert.Equal(t, 0, h.configured, "a dry run never builds a cluster client")
+	assert.Contains(t, h.out.String(), "kind: StatefulSet")
+	assert.NotContains(t, h.out.String(), "Rendering", "logs go to stderr, manifests to stdout")
+	assert.Contains(t, h.err.String(), "Rendering")
+
+	require.Equal(t, ExitOK, h.run("deploy", "--profile", "production", "--set", "redis-sentinel.replicas=5", "--dry-run=values"))
+	var merged map[string]any
+	require.NoError(t, yaml.Unmarshal(h.out.Bytes(), &merged))
+	assert.Equal(t, "hard", merged["global"].(map[string]any)["antiAffinity"], "profile applied")
+	assert.Equal(t, float64(5), merged["redis-sentinel"].(map[string]any)["replicas"], "--set wins")
+	assert.Equal(t, "mymaster", merged["redis-sentinel"].(map[string]any)["sentinel"].(map[string]any)["masterName"], "chart defaults included")
+}
+
+// template and deploy --dry-run print the same thing for the same inputs
+// (apart from generated credentials, which are random per render).
+func TestTemplateEqualsDeployDryRun(t *testing.T) {
+	h := newHarness(t)
+	args := []string{"--profile", "production", "-f", "../../values/topology-consolidated.yaml", "--set", "nova-services.rustLog=debug"}
+	require.Equal(t, ExitOK, h.run(append([]string{"template"}, args...)...), h.err.String())
+	template := maskRandom(h.out.String())
+	require.Equal(t, ExitOK, h.run(append([]string{"deploy", "--dry-run"}, args...)...), h.err.String())
+	assert.Equal(t, template, maskRandom(h.out.String()))
+	assert.Contains(t, template, "name: api-service")
+	assert.Contains(t, template, `value: "debug"`)
+}
+
+func maskRandom(manifest string) string {
+	var out []string
+	inSecretData := false
+	for _, line := range strings.Split(manifest, "\n") {
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "data:"):
+			inSecretData = true
+		case inSecretData && strings.HasPrefix(line, "  "):
+			line = strings.SplitN(line, ":", 2)[0] + ": <generated>"
+		default:
+			inSecretData = false
+		}
+		if strings.HasPrefix(trimmed, "checksum/secret:") {
+			line = "checksum/secret: <generated>"
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
+}
+
+func TestBadInputExitsWith2AndSendsNothing(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown profile", []string{"deploy", "--profile", "prod"}, `unknown profile "prod": use one of local, production, staging`},
+		{"bad --set", []string{"deploy", "--profile", "local", "--set", "a.b[=1"}, "failed parsing --set data"},
+		{"unreadable -f", []string{"deploy", "-f", "/nonexistent/values.yaml"}, "/nonexistent/values.yaml"},
+		{"schema rejects a value", []string{"deploy", "--profile", "local", "--set", "redis-sentinel.replicas=2"}, "/replicas"},
+		{"bad --dry-run", []string{"deploy", "--dry-run=everything"}, "--dry-run=everything"},
+		{"bad revision", []string{"rollback", "last"}, `revision "last"`},
+		{"unknown flag", []string{"deploy", "--profil", "local"}, "unknown flag"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t)
+			assert.Equal(t, ExitBadInput, h.run(c.args...), h.err.String())
+			assert.Contains(t, h.err.String(), c.want)
+			_, err := h.cfg.Releases.Last("nova")
+			assert.Error(t, err, "no release was created")
+		})
+	}
+}
+
+func TestPendingReleaseIsNotOverwritten(t *testing.T) {
+	h := newHarness(t)
+	require.Equal(t, ExitOK, h.run("deploy", "--profile", "local", "--wait=false"))
+	rel, _ := h.cfg.Releases.Last("nova")
+	stuck := *rel
+	stuck.Version = 2
+	info := *rel.Info
+	info.Status = "pending-upgrade"
+	stuck.Info = &info
+	require.NoError(t, h.cfg.Releases.Create(&stuck))
+	assert.Equal(t, ExitFailure, h.run("deploy", "--wait=false"))
+	assert.Contains(t, h.err.String(), "pending-upgrade")
+	assert.Contains(t, h.err.String(), "nova-installer rollback 1")
+}
+
+func TestCleanupKeepsDataUnlessAsked(t *testing.T) {
+	h := newHarness(t)
+	require.Equal(t, ExitOK, h.run("deploy", "--profile", "local", "--wait=false"))
+	ctx := context.Background()
+	labels := map[string]string{"app.kubernetes.io/instance": "nova", "app.kubernetes.io/part-of": "nova"}
+	_, _ = h.kube.CoreV1().PersistentVolumeClaims("nova").Create(ctx, &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{
+		Name: "data-nova-redis-sentinel-redis-0", Namespace: "nova", Labels: map[string]string{"app.kubernetes.io/instance": "nova"}}}, metav1.CreateOptions{})
+	_, _ = h.kube.CoreV1().Secrets("nova").Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
+		Name: "nova-redis-sentinel-auth", Namespace: "nova", Labels: labels, Annotations: map[string]string{"helm.sh/resource-policy": "keep"}}}, metav1.CreateOptions{})
+
+	require.Equal(t, ExitOK, h.run("cleanup"), h.err.String())
+	assert.Contains(t, h.out.String(), `Release "nova" uninstalled.`)
+	assert.Contains(t, h.out.String(), "persistentvolumeclaim/data-nova-redis-sentinel-redis-0 in namespace nova")
+	assert.Contains(t, h.out.String(), "secret/nova-redis-sentinel-auth in namespace nova")
+	assert.Contains(t, h.out.String(), "nova-installer cleanup --release nova --delete-data")
+
+	h.in = "wrong-name\n"
+	assert.Equal(t, ExitFailure, h.run("cleanup", "--delete-data"))
+	pvcs, _ := h.kube.CoreV1().PersistentVolumeClaims("nova").List(ctx, metav1.ListOptions{})
+	assert.Len(t, pvcs.Items, 1, "nothing deleted without confirmation")
+
+	require.Equal(t, ExitOK, h.run("cleanup", "--delete-data", "--yes"), h.err.String())
+	pvcs, _ = h.kube.CoreV1().PersistentVolumeClaims("nova").List(ctx, metav1.ListOptions{})
+	secrets, _ := h.kube.CoreV1().Secrets("nova").List(ctx, metav1.ListOptions{})
+	assert.Empty(t, pvcs.Items)
+	assert.Empty(t, secrets.Items)
+}
+
+func TestProfilesAndVersion(t *testing.T) {
+	h := newHarness(t)
+	require.Equal(t, ExitOK, h.run("profiles"))
+	assert.Regexp(t, `(?m)^local\s+profile\s+a one-node laptop cluster`, h.out.String())
+	assert.Regexp(t, `(?m)^topology-consolidated\s+preset \(-f\)`, h.out.String())
+	require.Equal(t, ExitOK, h.run("version"))
+	assert.Contains(t, h.out.String(), "chart nova 0.1.0")
+}

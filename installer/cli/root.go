@@ -1,0 +1,120 @@
+// Package cli is nova-installer's command line: one file per command, each an
+// Options struct with Complete/Validate/Run, output through injected writers.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/cli"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/nova-platform/nova/installer/values"
+)
+
+// Streams are where commands read and write.
+type Streams struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+// Env is what every command shares: helm's settings (kubeconfig, context,
+// namespace, debug) and the embedded charts and profiles.
+type Env struct {
+	Streams
+	Settings *cli.EnvSettings
+	Charts   fs.FS
+	Profiles fs.FS
+	// ActionConfig builds the Helm action configuration; tests replace it.
+	ActionConfig func(namespace string) (*action.Configuration, error)
+	// KubeClient is the cluster's API, for what Helm does not do (data cleanup).
+	KubeClient func() (kubernetes.Interface, error)
+}
+
+// Exit codes.
+const (
+	ExitOK       = 0
+	ExitFailure  = 1
+	ExitBadInput = 2
+)
+
+// NewRoot builds the command tree.
+func NewRoot(env *Env) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "nova-installer",
+		Short:         "Deploy, inspect and clean up the Nova backend as a Helm release",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(env.In)
+	root.SetOut(env.Out)
+	root.SetErr(env.Err)
+	env.Settings.AddFlags(root.PersistentFlags())
+	if env.ActionConfig == nil {
+		env.ActionConfig = env.helmActionConfig
+	}
+	if env.KubeClient == nil {
+		env.KubeClient = func() (kubernetes.Interface, error) {
+			rc, err := env.Settings.RESTClientGetter().ToRESTConfig()
+			if err != nil {
+				return nil, err
+			}
+			return kubernetes.NewForConfig(rc)
+		}
+	}
+	root.AddCommand(newDeployCmd(env), newTemplateCmd(env), newProfilesCmd(env), newHistoryCmd(env),
+		newRollbackCmd(env), newCleanupCmd(env), newVersionCmd(env))
+	return root
+}
+
+func (e *Env) helmActionConfig(namespace string) (*action.Configuration, error) {
+	cfg := new(action.Configuration)
+	logf := func(format string, v ...any) {
+		if e.Settings.Debug {
+			fmt.Fprintf(e.Err, format+"\n", v...)
+		}
+	}
+	if err := cfg.Init(e.Settings.RESTClientGetter(), namespace, os.Getenv("HELM_DRIVER"), logf); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// namespace is -n, or the kubeconfig context's namespace.
+func (e *Env) namespace() string { return e.Settings.Namespace() }
+
+// ExitCode maps an error to the documented exit codes.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var bad values.BadInputError
+	if errors.As(err, &bad) || isSchemaError(err) || strings.HasPrefix(err.Error(), "unknown flag") ||
+		strings.HasPrefix(err.Error(), "invalid argument") || strings.Contains(err.Error(), "unknown command") {
+		return ExitBadInput
+	}
+	return ExitFailure
+}
+
+func isSchemaError(err error) bool {
+	return strings.Contains(err.Error(), "values don't meet the specifications of the schema")
+}
+
+// Main runs the command line and returns the exit code.
+func Main(env *Env, args []string) int {
+	log.SetOutput(env.Err)
+	root := NewRoot(env)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err != nil {
+		fmt.Fprintln(env.Err, "Error:", err)
+	}
+	return ExitCode(err)
+}

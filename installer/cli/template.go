@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nova-platform/nova/installer/release"
+)
+
+func newTemplateCmd(env *Env) *cobra.Command {
+	o := &renderFlags{}
+	cmd := &cobra.Command{
+		Use:     "template",
+		Short:   "Render the manifests locally with the same values merge (no cluster needed)",
+		Example: "  nova-installer template --profile production -f values/topology-consolidated.yaml",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			vals, profile, err := o.inputs(env)
+			if err != nil {
+				return err
+			}
+			chrt, err := o.loadChart(env)
+			if err != nil {
+				return err
+			}
+			cfg, err := offlineConfig()
+			if err != nil {
+				return err
+			}
+			manifest, err := release.Render(cfg, release.DeployOptions{Release: o.release, Namespace: env.namespace(), Chart: chrt, Values: vals, Profile: profile})
+			if err != nil {
+				return deployFailed(o.release, err)
+			}
+			_, err = fmt.Fprint(env.Out, manifest)
+			return err
+		},
+	}
+	o.add(cmd.Flags())
+	return cmd
+}
