@@ -73,6 +73,7 @@ lint: tools deps
 	@command -v yamllint >/dev/null || { echo "yamllint is missing: apt-get install yamllint" >&2; exit 1; }
 	@command -v shellcheck >/dev/null || { echo "shellcheck is missing: apt-get install shellcheck" >&2; exit 1; }
 	shellcheck -s sh -x -P SCRIPTDIR charts/*/files/*.sh
+	@test -z "$$(gofmt -l embed.go installer tests tools)" || { gofmt -l embed.go installer tests tools; echo "gofmt: files above need formatting" >&2; exit 1; }
 	for c in $(CHARTS); do helm lint --strict charts/$$c; done
 	for p in $(PROFILES); do helm lint --strict charts/nova -f values/$$p.yaml; done
 	helm lint --strict charts/nova -f values/production.yaml -f values/topology-consolidated.yaml
