@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -10,10 +11,16 @@ import (
 	"github.com/stretchr/testify/require"
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/cli"
+	authv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/version"
+	fakediscovery "k8s.io/client-go/discovery/fake"
 	"k8s.io/client-go/kubernetes"
 	k8sfake "k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
 	"sigs.k8s.io/yaml"
 
 	nova "github.com/nova-platform/nova"
@@ -34,7 +41,24 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	cfg, err := offlineConfig()
 	require.NoError(t, err)
-	return &harness{cfg: cfg, kube: k8sfake.NewSimpleClientset()}
+	return &harness{cfg: cfg, kube: healthyCluster(3)}
+}
+
+// healthyCluster: Ready nodes, a default StorageClass, every action allowed.
+func healthyCluster(nodes int) *k8sfake.Clientset {
+	c := k8sfake.NewSimpleClientset(&storagev1.StorageClass{ObjectMeta: metav1.ObjectMeta{Name: "standard",
+		Annotations: map[string]string{"storageclass.kubernetes.io/is-default-class": "true"}}})
+	for i := 0; i < nodes; i++ {
+		_, _ = c.CoreV1().Nodes().Create(context.Background(), &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("node-%d", i)},
+			Status: corev1.NodeStatus{Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue}}}}, metav1.CreateOptions{})
+	}
+	c.Discovery().(*fakediscovery.FakeDiscovery).FakedServerVersion = &version.Info{GitVersion: "v1.37.0"}
+	c.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		review := a.(k8stesting.CreateAction).GetObject().(*authv1.SelfSubjectAccessReview)
+		review.Status.Allowed = true
+		return true, review, nil
+	})
+	return c
 }
 
 func (h *harness) run(args ...string) int {
@@ -193,6 +217,21 @@ func TestCleanupKeepsDataUnlessAsked(t *testing.T) {
 	secrets, _ := h.kube.CoreV1().Secrets("nova").List(ctx, metav1.ListOptions{})
 	assert.Empty(t, pvcs.Items)
 	assert.Empty(t, secrets.Items)
+}
+
+func TestPreflightStopsADeployThatCannotSchedule(t *testing.T) {
+	h := newHarness(t)
+	h.kube = healthyCluster(2)
+	assert.Equal(t, ExitFailure, h.run("deploy", "--profile", "production"))
+	assert.Contains(t, h.err.String(), "[FAIL] nodes-anti-affinity")
+	assert.Contains(t, h.err.String(), "hint: use --profile local or staging")
+	assert.Contains(t, h.err.String(), "preflight failed (nodes-anti-affinity): nothing was changed")
+	_, err := h.cfg.Releases.Last("nova")
+	assert.Error(t, err, "no release was created")
+
+	assert.Equal(t, ExitOK, h.run("preflight", "--profile", "local"), h.err.String())
+	assert.Contains(t, h.err.String(), "[ok  ] nodes-anti-affinity")
+	assert.Equal(t, ExitOK, h.run("deploy", "--profile", "production", "--skip-check", "nodes-anti-affinity", "--wait=false"), h.err.String())
 }
 
 func TestProfilesAndVersion(t *testing.T) {

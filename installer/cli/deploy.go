@@ -21,6 +21,7 @@ type DeployOptions struct {
 	Force           bool
 	Timeout         time.Duration
 	DryRun          string // "", "manifest" or "values"
+	SkipChecks      []string
 }
 
 func newDeployCmd(env *Env) *cobra.Command {
@@ -48,6 +49,7 @@ func newDeployCmd(env *Env) *cobra.Command {
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", 10*time.Minute, "how long to wait")
 	cmd.Flags().StringVar(&o.DryRun, "dry-run", "", `"manifest" (or no value): print the manifests; "values": print the merged values; nothing is sent`)
 	cmd.Flags().Lookup("dry-run").NoOptDefVal = "manifest"
+	addSkipFlag(cmd, &o.SkipChecks)
 	return cmd
 }
 
@@ -109,6 +111,9 @@ func (o *DeployOptions) Run(env *Env) error {
 			return err
 		}
 		_, err = fmt.Fprint(env.Out, manifest)
+		return err
+	}
+	if err := runPreflight(env, chrt, opts, o.SkipChecks); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Err, "Deploying release %q to namespace %q (profile %q, chart %s %s)...\n",

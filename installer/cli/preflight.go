@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"helm.sh/helm/v3/pkg/chart"
+
+	"github.com/nova-platform/nova/installer/preflight"
+	"github.com/nova-platform/nova/installer/release"
+)
+
+func newPreflightCmd(env *Env) *cobra.Command {
+	o := &renderFlags{}
+	var skip []string
+	cmd := &cobra.Command{
+		Use:   "preflight",
+		Short: "Check the cluster for a deploy with these inputs, changing nothing",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			vals, profile, err := o.inputs(env)
+			if err != nil {
+				return err
+			}
+			chrt, err := o.loadChart(env)
+			if err != nil {
+				return err
+			}
+			return runPreflight(env, chrt, release.DeployOptions{Release: o.release, Namespace: env.namespace(), Chart: chrt, Values: vals, Profile: profile}, skip)
+		},
+	}
+	o.add(cmd.Flags())
+	addSkipFlag(cmd, &skip)
+	return cmd
+}
+
+func addSkipFlag(cmd *cobra.Command, skip *[]string) {
+	var ids []string
+	for _, c := range preflight.Checks {
+		ids = append(ids, c.ID)
+	}
+	cmd.Flags().StringSliceVar(skip, "skip-check", nil, "preflight checks to skip: "+strings.Join(ids, ", "))
+}
+
+// runPreflight renders the release offline and checks the cluster for it.
+func runPreflight(env *Env, chrt *chart.Chart, opts release.DeployOptions, skip []string) error {
+	cfg, err := offlineConfig()
+	if err != nil {
+		return err
+	}
+	manifest, err := release.Render(cfg, opts)
+	if err != nil {
+		return deployFailed(opts.Release, err)
+	}
+	client, err := env.KubeClient()
+	if err != nil {
+		return fmt.Errorf("cluster client: %w", err)
+	}
+	results, err := preflight.Run(context.Background(), preflight.Input{Client: client, Manifest: manifest,
+		KubeVersion: chrt.Metadata.KubeVersion, Profile: opts.Profile}, skip)
+	if err != nil {
+		return err
+	}
+	preflight.Print(env.Err, results)
+	if failed := preflight.Failed(results); len(failed) > 0 {
+		var ids []string
+		for _, f := range failed {
+			ids = append(ids, f.ID)
+		}
+		return fmt.Errorf("preflight failed (%s): nothing was changed; fix the cause or skip a check with --skip-check", strings.Join(ids, ", "))
+	}
+	return nil
+}
