@@ -242,3 +242,15 @@ func TestProfilesAndVersion(t *testing.T) {
 	require.Equal(t, ExitOK, h.run("version"))
 	assert.Contains(t, h.out.String(), "chart nova 0.1.0")
 }
+
+func TestStatusOutputs(t *testing.T) {
+	h := newHarness(t)
+	assert.Equal(t, ExitFailure, h.run("status"))
+	assert.Contains(t, h.err.String(), `release "nova" is not installed`)
+	require.Equal(t, ExitOK, h.run("deploy", "--profile", "local", "--wait=false"))
+	require.Equal(t, ExitOK, h.run("status"), h.err.String())
+	assert.Contains(t, h.out.String(), "revision 1, deployed, chart nova-0.1.0, profile local")
+	require.Equal(t, ExitOK, h.run("status", "-o", "json"))
+	assert.Contains(t, h.out.String(), `"profile": "local"`)
+	assert.Equal(t, ExitBadInput, h.run("status", "-o", "xml"))
+}

@@ -1,0 +1,155 @@
+// Package status reports what the Nova release runs: the release itself, the
+// readiness of every workload tier by tier, the PostgreSQL leader (the role
+// label Patroni's callback maintains) and the endpoints clients connect to.
+package status
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"helm.sh/helm/v3/pkg/release"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Tiers maps each chart to the tier shown in the report.
+var Tiers = map[string]string{"redis-sentinel": "redis", "postgres-ha": "database", "nova-services": "services"}
+
+// Report is the status of a release.
+type Report struct {
+	Release      string     `json:"release"`
+	Namespace    string     `json:"namespace"`
+	Revision     int        `json:"revision"`
+	Status       string     `json:"status"`
+	Chart        string     `json:"chart"`
+	Profile      string     `json:"profile"`
+	LastDeployed time.Time  `json:"lastDeployed"`
+	Workloads    []Workload `json:"workloads"`
+	PostgresLead string     `json:"postgresLeader"`
+	Endpoints    []Endpoint `json:"endpoints"`
+}
+
+// Workload is one Deployment or StatefulSet.
+type Workload struct {
+	Tier      string `json:"tier"`
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Ready     int32  `json:"ready"`
+	Desired   int32  `json:"desired"`
+}
+
+// Endpoint is a Service clients use.
+type Endpoint struct {
+	Tier    string `json:"tier"`
+	Service string `json:"service"`
+	Address string `json:"address"`
+}
+
+// Collect reads the release's objects in every namespace (tier namespaces included).
+func Collect(ctx context.Context, c kubernetes.Interface, rel *release.Release, profileLabel string) (*Report, error) {
+	r := &Report{Release: rel.Name, Namespace: rel.Namespace, Revision: rel.Version, Status: rel.Info.Status.String(),
+		Chart: rel.Chart.Metadata.Name + "-" + rel.Chart.Metadata.Version, Profile: rel.Labels[profileLabel],
+		LastDeployed: rel.Info.LastDeployed.Time, PostgresLead: "unknown"}
+	sel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + rel.Name}
+	sts, err := c.AppsV1().StatefulSets("").List(ctx, sel)
+	if err != nil {
+		return nil, fmt.Errorf("list StatefulSets: %w", err)
+	}
+	for _, s := range sts.Items {
+		r.Workloads = append(r.Workloads, Workload{Tiers[s.Labels["app.kubernetes.io/name"]], "StatefulSet", s.Namespace, s.Name, s.Status.ReadyReplicas, replicas(s.Spec.Replicas)})
+	}
+	deps, err := c.AppsV1().Deployments("").List(ctx, sel)
+	if err != nil {
+		return nil, fmt.Errorf("list Deployments: %w", err)
+	}
+	for _, d := range deps.Items {
+		r.Workloads = append(r.Workloads, Workload{Tiers[d.Labels["app.kubernetes.io/name"]], "Deployment", d.Namespace, d.Name, d.Status.ReadyReplicas, replicas(d.Spec.Replicas)})
+	}
+	order := map[string]int{"redis": 0, "database": 1, "services": 2}
+	sort.Slice(r.Workloads, func(i, j int) bool {
+		a, b := r.Workloads[i], r.Workloads[j]
+		if order[a.Tier] != order[b.Tier] {
+			return order[a.Tier] < order[b.Tier]
+		}
+		return a.Name < b.Name
+	})
+	leaders, err := c.CoreV1().Pods("").List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + rel.Name + ",app.kubernetes.io/name=postgres-ha,role=primary"})
+	if err == nil && len(leaders.Items) > 0 {
+		var names []string
+		for _, p := range leaders.Items {
+			names = append(names, p.Name)
+		}
+		r.PostgresLead = strings.Join(names, ", ")
+	}
+	svcs, err := c.CoreV1().Services("").List(ctx, sel)
+	if err != nil {
+		return nil, fmt.Errorf("list Services: %w", err)
+	}
+	for _, s := range svcs.Items {
+		component := s.Labels["app.kubernetes.io/component"]
+		if s.Spec.ClusterIP == "None" || component == "metrics" || len(s.Spec.Ports) == 0 {
+			continue
+		}
+		r.Endpoints = append(r.Endpoints, Endpoint{Tiers[s.Labels["app.kubernetes.io/name"]], s.Name,
+			fmt.Sprintf("%s.%s.svc:%d", s.Name, s.Namespace, s.Spec.Ports[0].Port)})
+	}
+	sort.Slice(r.Endpoints, func(i, j int) bool {
+		return order[r.Endpoints[i].Tier] < order[r.Endpoints[j].Tier] ||
+			order[r.Endpoints[i].Tier] == order[r.Endpoints[j].Tier] && r.Endpoints[i].Service < r.Endpoints[j].Service
+	})
+	return r, nil
+}
+
+func replicas(p *int32) int32 {
+	if p == nil {
+		return 1
+	}
+	return *p
+}
+
+// Ready says whether every workload has all its replicas ready.
+func (r *Report) Ready() bool {
+	for _, w := range r.Workloads {
+		if w.Ready < w.Desired {
+			return false
+		}
+	}
+	return true
+}
+
+// PrintTable writes the report for people.
+func (r *Report) PrintTable(out io.Writer) error {
+	fmt.Fprintf(out, "Release %s in %s: revision %d, %s, chart %s, profile %s, deployed %s\n\n",
+		r.Release, r.Namespace, r.Revision, r.Status, r.Chart, dash(r.Profile), r.LastDeployed.UTC().Format(time.RFC3339))
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "TIER\tKIND\tNAMESPACE\tNAME\tREADY")
+	for _, x := range r.Workloads {
+		mark := ""
+		if x.Ready < x.Desired {
+			mark = "  (not ready)"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d/%d%s\n", x.Tier, x.Kind, x.Namespace, x.Name, x.Ready, x.Desired, mark)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nPostgreSQL leader: %s\n\nEndpoints:\n", r.PostgresLead)
+	w = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	for _, e := range r.Endpoints {
+		fmt.Fprintf(w, "  %s\t%s\t%s\n", e.Tier, e.Service, e.Address)
+	}
+	return w.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,78 @@
+package status
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/release"
+	helmtime "helm.sh/helm/v3/pkg/time"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes/fake"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func meta(ns, name, chart, component string, extra ...string) metav1.ObjectMeta {
+	labels := map[string]string{"app.kubernetes.io/instance": "nova", "app.kubernetes.io/name": chart, "app.kubernetes.io/component": component}
+	for i := 0; i+1 < len(extra); i += 2 {
+		labels[extra[i]] = extra[i+1]
+	}
+	return metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels}
+}
+
+func sts(ns, name, chart string, ready, desired int32) *appsv1.StatefulSet {
+	return &appsv1.StatefulSet{ObjectMeta: meta(ns, name, chart, "x"), Spec: appsv1.StatefulSetSpec{Replicas: &desired},
+		Status: appsv1.StatefulSetStatus{ReadyReplicas: ready}}
+}
+
+func svc(ns, name, chart, component string, port int32, headless bool) *corev1.Service {
+	s := &corev1.Service{ObjectMeta: meta(ns, name, chart, component), Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: port}}}}
+	if headless {
+		s.Spec.ClusterIP = "None"
+	}
+	return s
+}
+
+func TestStatusReport(t *testing.T) {
+	one := int32(1)
+	objects := []runtime.Object{
+		sts("nova-redis", "nova-redis-sentinel-redis", "redis-sentinel", 3, 3),
+		sts("nova-database", "nova-postgres-ha-postgres", "postgres-ha", 3, 3),
+		sts("nova-database", "nova-postgres-ha-etcd", "postgres-ha", 2, 3),
+		&appsv1.Deployment{ObjectMeta: meta("nova-services", "user-service", "nova-services", "user-service"), Spec: appsv1.DeploymentSpec{Replicas: &one},
+			Status: appsv1.DeploymentStatus{ReadyReplicas: 1}},
+		&corev1.Pod{ObjectMeta: meta("nova-database", "nova-postgres-ha-postgres-1", "postgres-ha", "postgres", "role", "primary")},
+		&corev1.Pod{ObjectMeta: meta("nova-database", "nova-postgres-ha-postgres-0", "postgres-ha", "postgres", "role", "replica")},
+		svc("nova-redis", "nova-redis-sentinel-master", "redis-sentinel", "master", 6379, false),
+		svc("nova-redis", "nova-redis-sentinel-headless", "redis-sentinel", "headless", 6379, true),
+		svc("nova-database", "nova-postgres-ha-primary", "postgres-ha", "primary", 5432, false),
+		svc("nova-services", "user-service", "nova-services", "user-service", 8080, false),
+	}
+	rel := &release.Release{Name: "nova", Namespace: "nova", Version: 4, Labels: map[string]string{"nova-profile": "production"},
+		Chart: &chart.Chart{Metadata: &chart.Metadata{Name: "nova", Version: "0.1.0"}},
+		Info:  &release.Info{Status: release.StatusDeployed, LastDeployed: helmtime.Time{Time: time.Date(2026, 11, 27, 5, 0, 0, 0, time.UTC)}}}
+	report, err := Collect(context.Background(), fake.NewSimpleClientset(objects...), rel, "nova-profile")
+	require.NoError(t, err)
+	assert.False(t, report.Ready(), "one etcd member is not ready")
+	assert.Equal(t, "nova-postgres-ha-postgres-1", report.PostgresLead)
+
+	var out bytes.Buffer
+	require.NoError(t, report.PrintTable(&out))
+	golden := "testdata/status.golden"
+	if *update {
+		require.NoError(t, os.WriteFile(golden, out.Bytes(), 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), out.String())
+}
