@@ -1,0 +1,33 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nova-platform/nova/installer/logs"
+)
+
+func newLogsCmd(env *Env) *cobra.Command {
+	o := logs.Options{Release: "nova", Tail: -1}
+	cmd := &cobra.Command{
+		Use:     "logs SERVICE",
+		Short:   "Logs of every pod of a service (user-service, redis, sentinel, haproxy, postgres, etcd, ...), prefixed by pod",
+		Example: "  nova-installer logs user-service --tail 50\n  nova-installer logs sentinel --follow",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			o.Component = args[0]
+			client, err := env.KubeClient()
+			if err != nil {
+				return err
+			}
+			return logs.Stream(context.Background(), client, o, env.Out)
+		},
+	}
+	cmd.Flags().StringVar(&o.Release, "release", o.Release, "release name")
+	cmd.Flags().StringVarP(&o.Container, "container", "c", "", "only this container")
+	cmd.Flags().BoolVarP(&o.Follow, "follow", "f", false, "keep streaming")
+	cmd.Flags().DurationVar(&o.Since, "since", 0, "only newer lines (e.g. 10m)")
+	cmd.Flags().Int64Var(&o.Tail, "tail", -1, "last lines of each container (-1 = all)")
+	return cmd
+}

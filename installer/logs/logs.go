@@ -1,0 +1,93 @@
+// Package logs streams the logs of every pod of one Nova component (any
+// tier), each line prefixed with its pod and container.
+package logs
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Options say whose logs and how many.
+type Options struct {
+	Release   string
+	Component string // user-service, redis, sentinel, haproxy, postgres, etcd, ...
+	Container string // "" = every container
+	Follow    bool
+	Since     time.Duration
+	Tail      int64 // < 0 = all
+}
+
+// aliases: names users say for a container of another component's pods.
+var aliases = map[string][2]string{"sentinel": {"redis", "sentinel"}}
+
+// Stream writes the logs of the component's pods to out.
+func Stream(ctx context.Context, c kubernetes.Interface, o Options, out io.Writer) error {
+	component, container := o.Component, o.Container
+	if a, ok := aliases[component]; ok {
+		component = a[0]
+		if container == "" {
+			container = a[1]
+		}
+	}
+	pods, err := c.CoreV1().Pods("").List(ctx, metav1.ListOptions{
+		LabelSelector: fmt.Sprintf("app.kubernetes.io/instance=%s,app.kubernetes.io/component=%s", o.Release, component)})
+	if err != nil {
+		return err
+	}
+	if len(pods.Items) == 0 {
+		return fmt.Errorf("no pods of %q in release %q (components: the service names, redis, sentinel, haproxy, postgres, etcd)", o.Component, o.Release)
+	}
+	sort.Slice(pods.Items, func(i, j int) bool { return pods.Items[i].Name < pods.Items[j].Name })
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for _, p := range pods.Items {
+		for _, ctr := range p.Spec.Containers {
+			if container != "" && ctr.Name != container {
+				continue
+			}
+			opts := &corev1.PodLogOptions{Container: ctr.Name, Follow: o.Follow}
+			if o.Since > 0 {
+				s := int64(o.Since.Seconds())
+				opts.SinceSeconds = &s
+			}
+			if o.Tail >= 0 {
+				opts.TailLines = &o.Tail
+			}
+			prefix := fmt.Sprintf("[%s/%s] ", p.Name, ctr.Name)
+			stream, err := c.CoreV1().Pods(p.Namespace).GetLogs(p.Name, opts).Stream(ctx)
+			if err != nil {
+				return fmt.Errorf("logs of %s: %w", prefix, err)
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer stream.Close()
+				s := bufio.NewScanner(stream)
+				for s.Scan() {
+					mu.Lock()
+					fmt.Fprintln(out, prefix+s.Text())
+					mu.Unlock()
+				}
+				if err := s.Err(); err != nil {
+					errs <- err
+				}
+			}()
+			if !o.Follow {
+				wg.Wait() // one pod after the other, in order
+			}
+		}
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
