@@ -254,3 +254,12 @@ func TestStatusOutputs(t *testing.T) {
 	assert.Contains(t, h.out.String(), `"profile": "local"`)
 	assert.Equal(t, ExitBadInput, h.run("status", "-o", "xml"))
 }
+
+func TestVerifyRunsTheChartChecks(t *testing.T) {
+	h := newHarness(t)
+	require.Equal(t, ExitOK, h.run("deploy", "--profile", "local", "--wait=false"))
+	require.Equal(t, ExitOK, h.run("verify"), h.err.String())
+	// The fake kube client reports every test pod as succeeded.
+	assert.Contains(t, h.out.String(), "PASS  nova-redis-sentinel-test (Succeeded)")
+	assert.Regexp(t, `(?m)^\d+ checks passed$`, h.out.String())
+}

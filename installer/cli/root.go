@@ -70,7 +70,7 @@ func NewRoot(env *Env) *cobra.Command {
 		}
 	}
 	root.AddCommand(newDeployCmd(env), newTemplateCmd(env), newProfilesCmd(env), newHistoryCmd(env),
-		newRollbackCmd(env), newCleanupCmd(env), newVersionCmd(env), newPreflightCmd(env), newStatusCmd(env), newLogsCmd(env))
+		newRollbackCmd(env), newCleanupCmd(env), newVersionCmd(env), newPreflightCmd(env), newStatusCmd(env), newLogsCmd(env), newVerifyCmd(env))
 	return root
 }
 

@@ -178,3 +178,43 @@ func Uninstall(cfg *action.Configuration, name string, wait bool, timeout time.D
 	}
 	return resp.Info, nil
 }
+
+// Check is the outcome of one helm test hook.
+type Check struct {
+	Name  string
+	Phase string // Succeeded, Failed, or Unknown when it did not run
+}
+
+// Verify runs the release's helm test hooks (the report's verification steps:
+// Sentinel quorum and one master, replication slots and replicas in recovery,
+// ...) and returns each outcome; err is set when any failed.
+func Verify(cfg *action.Configuration, name string, timeout time.Duration) ([]Check, error) {
+	rt := action.NewReleaseTesting(cfg)
+	rt.Timeout = timeout
+	rel, runErr := rt.Run(name)
+	if rel == nil {
+		return nil, runErr
+	}
+	var checks []Check
+	for _, h := range rel.Hooks {
+		if !isTest(h) {
+			continue
+		}
+		phase := h.LastRun.Phase.String()
+		if phase == "" {
+			phase = "Unknown"
+		}
+		checks = append(checks, Check{Name: h.Name, Phase: phase})
+	}
+	sort.Slice(checks, func(i, j int) bool { return checks[i].Name < checks[j].Name })
+	return checks, runErr
+}
+
+func isTest(h *release.Hook) bool {
+	for _, e := range h.Events {
+		if e == release.HookTest {
+			return true
+		}
+	}
+	return false
+}
