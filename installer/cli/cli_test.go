@@ -3,7 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -11,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/cli"
+	kubefake "helm.sh/helm/v3/pkg/kube/fake"
+	appsv1 "k8s.io/api/apps/v1"
 	authv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
@@ -262,4 +266,25 @@ func TestVerifyRunsTheChartChecks(t *testing.T) {
 	// The fake kube client reports every test pod as succeeded.
 	assert.Contains(t, h.out.String(), "PASS  nova-redis-sentinel-test (Succeeded)")
 	assert.Regexp(t, `(?m)^\d+ checks passed$`, h.out.String())
+}
+
+func TestFailedDeploySaysWhyAndHowToRecover(t *testing.T) {
+	h := newHarness(t)
+	h.cfg.KubeClient = &kubefake.FailingKubeClient{PrintingKubeClient: kubefake.PrintingKubeClient{Out: io.Discard},
+		WaitError: errors.New("context deadline exceeded")}
+	ctx := context.Background()
+	three := int32(3)
+	_, _ = h.kube.AppsV1().StatefulSets("nova").Create(ctx, &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: "nova-redis-sentinel-redis", Namespace: "nova",
+		Labels: map[string]string{"app.kubernetes.io/instance": "nova", "app.kubernetes.io/name": "redis-sentinel"}}, Spec: appsv1.StatefulSetSpec{Replicas: &three}}, metav1.CreateOptions{})
+	_, _ = h.kube.CoreV1().Pods("nova").Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "user-service-1", Namespace: "nova",
+		Labels: map[string]string{"app.kubernetes.io/instance": "nova"}}, Status: corev1.PodStatus{Conditions: []corev1.PodCondition{
+		{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Message: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."}}}}, metav1.CreateOptions{})
+
+	assert.Equal(t, ExitFailure, h.run("deploy", "--profile", "local", "--timeout", "1s"))
+	errOut := h.err.String()
+	assert.Contains(t, errOut, "[redis] StatefulSet nova-redis-sentinel-redis: 0/3 ready", "progress, tier by tier")
+	assert.Contains(t, errOut, "context deadline exceeded")
+	assert.Contains(t, errOut, "Why:\n  pod/user-service-1 in nova: Unschedulable: 0/3 nodes are available")
+	assert.Contains(t, errOut, "nova-installer rollback --release nova")
+	assert.Contains(t, errOut, "nova-installer cleanup --release nova")
 }

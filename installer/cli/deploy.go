@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chartutil"
+	releasepkg "helm.sh/helm/v3/pkg/release"
 	"sigs.k8s.io/yaml"
 
 	"github.com/nova-platform/nova/installer/release"
@@ -118,9 +119,28 @@ func (o *DeployOptions) Run(env *Env) error {
 	}
 	fmt.Fprintf(env.Err, "Deploying release %q to namespace %q (profile %q, chart %s %s)...\n",
 		o.release, ns, profile, chrt.Metadata.Name, chrt.Metadata.Version)
-	rel, err := release.Deploy(cfg, opts)
+	var rel *releasepkg.Release
+	if o.Wait {
+		client, cerr := env.KubeClient()
+		if cerr == nil {
+			stop := make(chan struct{})
+			done := make(chan struct{})
+			go func() { watchProgress(client, o.release, env.Err, stop); close(done) }()
+			rel, err = release.Deploy(cfg, opts)
+			close(stop)
+			<-done
+		} else {
+			rel, err = release.Deploy(cfg, opts)
+		}
+	} else {
+		rel, err = release.Deploy(cfg, opts)
+	}
 	if err != nil {
-		return deployFailed(o.release, err)
+		failed := deployFailed(o.release, err)
+		if why := explain(env, o.release); why != "" && !isSchemaError(err) {
+			return fmt.Errorf("%w%s", failed, why)
+		}
+		return failed
 	}
 	fmt.Fprintf(env.Out, "Release %q revision %d: %s\n", rel.Name, rel.Version, rel.Info.Status)
 	if rel.Info.Notes != "" {

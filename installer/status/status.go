@@ -57,28 +57,11 @@ func Collect(ctx context.Context, c kubernetes.Interface, rel *release.Release, 
 		Chart: rel.Chart.Metadata.Name + "-" + rel.Chart.Metadata.Version, Profile: rel.Labels[profileLabel],
 		LastDeployed: rel.Info.LastDeployed.Time, PostgresLead: "unknown"}
 	sel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + rel.Name}
-	sts, err := c.AppsV1().StatefulSets("").List(ctx, sel)
+	workloads, err := Workloads(ctx, c, rel.Name)
 	if err != nil {
-		return nil, fmt.Errorf("list StatefulSets: %w", err)
+		return nil, err
 	}
-	for _, s := range sts.Items {
-		r.Workloads = append(r.Workloads, Workload{Tiers[s.Labels["app.kubernetes.io/name"]], "StatefulSet", s.Namespace, s.Name, s.Status.ReadyReplicas, replicas(s.Spec.Replicas)})
-	}
-	deps, err := c.AppsV1().Deployments("").List(ctx, sel)
-	if err != nil {
-		return nil, fmt.Errorf("list Deployments: %w", err)
-	}
-	for _, d := range deps.Items {
-		r.Workloads = append(r.Workloads, Workload{Tiers[d.Labels["app.kubernetes.io/name"]], "Deployment", d.Namespace, d.Name, d.Status.ReadyReplicas, replicas(d.Spec.Replicas)})
-	}
-	order := map[string]int{"redis": 0, "database": 1, "services": 2}
-	sort.Slice(r.Workloads, func(i, j int) bool {
-		a, b := r.Workloads[i], r.Workloads[j]
-		if order[a.Tier] != order[b.Tier] {
-			return order[a.Tier] < order[b.Tier]
-		}
-		return a.Name < b.Name
-	})
+	r.Workloads = workloads
 	leaders, err := c.CoreV1().Pods("").List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + rel.Name + ",app.kubernetes.io/name=postgres-ha,role=primary"})
 	if err == nil && len(leaders.Items) > 0 {
 		var names []string
@@ -100,10 +83,40 @@ func Collect(ctx context.Context, c kubernetes.Interface, rel *release.Release, 
 			fmt.Sprintf("%s.%s.svc:%d", s.Name, s.Namespace, s.Spec.Ports[0].Port)})
 	}
 	sort.Slice(r.Endpoints, func(i, j int) bool {
-		return order[r.Endpoints[i].Tier] < order[r.Endpoints[j].Tier] ||
-			order[r.Endpoints[i].Tier] == order[r.Endpoints[j].Tier] && r.Endpoints[i].Service < r.Endpoints[j].Service
+		a, b := r.Endpoints[i], r.Endpoints[j]
+		return tierOrder[a.Tier] < tierOrder[b.Tier] || tierOrder[a.Tier] == tierOrder[b.Tier] && a.Service < b.Service
 	})
 	return r, nil
+}
+
+var tierOrder = map[string]int{"redis": 0, "database": 1, "services": 2}
+
+// Workloads are the release's StatefulSets and Deployments, tier by tier.
+func Workloads(ctx context.Context, c kubernetes.Interface, name string) ([]Workload, error) {
+	sel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + name}
+	var out []Workload
+	sts, err := c.AppsV1().StatefulSets("").List(ctx, sel)
+	if err != nil {
+		return nil, fmt.Errorf("list StatefulSets: %w", err)
+	}
+	for _, s := range sts.Items {
+		out = append(out, Workload{Tiers[s.Labels["app.kubernetes.io/name"]], "StatefulSet", s.Namespace, s.Name, s.Status.ReadyReplicas, replicas(s.Spec.Replicas)})
+	}
+	deps, err := c.AppsV1().Deployments("").List(ctx, sel)
+	if err != nil {
+		return nil, fmt.Errorf("list Deployments: %w", err)
+	}
+	for _, d := range deps.Items {
+		out = append(out, Workload{Tiers[d.Labels["app.kubernetes.io/name"]], "Deployment", d.Namespace, d.Name, d.Status.ReadyReplicas, replicas(d.Spec.Replicas)})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if tierOrder[a.Tier] != tierOrder[b.Tier] {
+			return tierOrder[a.Tier] < tierOrder[b.Tier]
+		}
+		return a.Name < b.Name
+	})
+	return out, nil
 }
 
 func replicas(p *int32) int32 {

@@ -1,0 +1,136 @@
+// Package diagnose says why a release is not ready: Pending pods and their
+// FailedScheduling events, image pull errors, crash loops with their last log
+// lines, unbound PVCs and failed hook Jobs.
+package diagnose
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Problem is one reason, with the object it is about.
+type Problem struct {
+	Object  string // kind/name in namespace
+	Reason  string
+	Message string
+	Logs    []string // last log lines of a crashing container
+}
+
+func (p Problem) String() string {
+	s := fmt.Sprintf("%s: %s: %s", p.Object, p.Reason, p.Message)
+	for _, l := range p.Logs {
+		s += "\n    | " + l
+	}
+	return s
+}
+
+// LogLines is how many log lines of a crashing container are shown.
+const LogLines = 10
+
+// Release lists the problems of a release's pods, PVCs and Jobs, everywhere.
+func Release(ctx context.Context, c kubernetes.Interface, name string) ([]Problem, error) {
+	sel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + name}
+	var out []Problem
+	pods, err := c.CoreV1().Pods("").List(ctx, sel)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pods.Items {
+		out = append(out, podProblems(ctx, c, p)...)
+	}
+	pvcs, err := c.CoreV1().PersistentVolumeClaims("").List(ctx, sel)
+	if err != nil {
+		return nil, err
+	}
+	for _, pvc := range pvcs.Items {
+		if pvc.Status.Phase != corev1.ClaimBound {
+			msg := "not bound"
+			if e := lastEvent(ctx, c, pvc.Namespace, "PersistentVolumeClaim", pvc.Name); e != "" {
+				msg += ": " + e
+			}
+			out = append(out, Problem{Object: object("pvc", pvc.Namespace, pvc.Name), Reason: "Unbound", Message: msg})
+		}
+	}
+	jobs, err := c.BatchV1().Jobs("").List(ctx, sel)
+	if err != nil {
+		return nil, err
+	}
+	for _, j := range jobs.Items {
+		for _, cond := range j.Status.Conditions {
+			if cond.Type == "Failed" && cond.Status == corev1.ConditionTrue {
+				out = append(out, Problem{Object: object("job", j.Namespace, j.Name), Reason: "JobFailed", Message: cond.Reason + ": " + cond.Message})
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Object < out[j].Object })
+	return out, nil
+}
+
+func object(kind, ns, name string) string { return fmt.Sprintf("%s/%s in %s", kind, name, ns) }
+
+func podProblems(ctx context.Context, c kubernetes.Interface, p corev1.Pod) []Problem {
+	var out []Problem
+	where := object("pod", p.Namespace, p.Name)
+	for _, cond := range p.Status.Conditions {
+		if cond.Type == corev1.PodScheduled && cond.Status == corev1.ConditionFalse {
+			msg := cond.Message
+			if e := lastEvent(ctx, c, p.Namespace, "Pod", p.Name); e != "" {
+				msg = e
+			}
+			out = append(out, Problem{Object: where, Reason: "Unschedulable", Message: msg})
+		}
+	}
+	for _, cs := range append(p.Status.InitContainerStatuses, p.Status.ContainerStatuses...) {
+		w := cs.State.Waiting
+		if w == nil {
+			continue
+		}
+		switch w.Reason {
+		case "ImagePullBackOff", "ErrImagePull", "InvalidImageName":
+			out = append(out, Problem{Object: where, Reason: w.Reason, Message: fmt.Sprintf("container %s: %s", cs.Name, w.Message)})
+		case "CrashLoopBackOff", "CreateContainerConfigError":
+			out = append(out, Problem{Object: where, Reason: w.Reason, Message: fmt.Sprintf("container %s (restarts %d): %s", cs.Name, cs.RestartCount, w.Message),
+				Logs: lastLogs(ctx, c, p, cs.Name)})
+		}
+	}
+	return out
+}
+
+func lastEvent(ctx context.Context, c kubernetes.Interface, ns, kind, name string) string {
+	evs, err := c.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.kind=" + kind + ",involvedObject.name=" + name})
+	if err != nil || len(evs.Items) == 0 {
+		return ""
+	}
+	sort.Slice(evs.Items, func(i, j int) bool { return evs.Items[i].LastTimestamp.Before(&evs.Items[j].LastTimestamp) })
+	for i := len(evs.Items) - 1; i >= 0; i-- {
+		if e := evs.Items[i]; e.Type == corev1.EventTypeWarning {
+			return e.Reason + ": " + e.Message
+		}
+	}
+	return ""
+}
+
+func lastLogs(ctx context.Context, c kubernetes.Interface, p corev1.Pod, container string) []string {
+	tail := int64(LogLines)
+	stream, err := c.CoreV1().Pods(p.Namespace).GetLogs(p.Name, &corev1.PodLogOptions{Container: container, Previous: true, TailLines: &tail}).Stream(ctx)
+	if err != nil {
+		return nil
+	}
+	defer stream.Close()
+	var lines []string
+	s := bufio.NewScanner(stream)
+	for s.Scan() {
+		lines = append(lines, strings.TrimRight(s.Text(), "\r"))
+	}
+	if len(lines) > LogLines {
+		lines = lines[len(lines)-LogLines:]
+	}
+	return lines
+}
