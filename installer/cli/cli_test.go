@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
 
@@ -287,4 +288,30 @@ func TestFailedDeploySaysWhyAndHowToRecover(t *testing.T) {
 	assert.Contains(t, errOut, "Why:\n  pod/user-service-1 in nova: Unschedulable: 0/3 nodes are available")
 	assert.Contains(t, errOut, "nova-installer rollback --release nova")
 	assert.Contains(t, errOut, "nova-installer cleanup --release nova")
+}
+
+func TestCreatedNamespaceEnforcesRestricted(t *testing.T) {
+	h := newHarness(t)
+	require.Equal(t, ExitOK, h.run("deploy", "--profile", "local", "--wait=false", "--create-namespace", "-n", "team-a"), h.err.String())
+	ns, err := h.kube.CoreV1().Namespaces().Get(context.Background(), "team-a", metav1.GetOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, "restricted", ns.Labels["pod-security.kubernetes.io/enforce"])
+}
+
+// With a real client: an unreachable API server is named in the message.
+func TestUnreachableClusterSaysWhatWasTried(t *testing.T) {
+	kubeconfig := t.TempDir() + "/config"
+	require.NoError(t, os.WriteFile(kubeconfig, []byte(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+contexts: [{name: nowhere, context: {cluster: c, user: u}}]
+users: [{name: u, user: {token: t}}]
+current-context: nowhere
+`), 0o600))
+	var out, errOut bytes.Buffer
+	env := &Env{Streams: Streams{In: strings.NewReader(""), Out: &out, Err: &errOut}, Settings: cli.New(), Charts: nova.Charts, Profiles: nova.Profiles}
+	code := Main(env, []string{"preflight", "--profile", "local", "--kubeconfig", kubeconfig, "--kube-context", "nowhere"})
+	assert.Equal(t, ExitFailure, code)
+	assert.Contains(t, errOut.String(), "[FAIL] kube-api")
+	assert.Contains(t, errOut.String(), "tried "+kubeconfig+", nowhere, server https://127.0.0.1:1")
 }

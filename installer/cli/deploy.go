@@ -117,6 +117,11 @@ func (o *DeployOptions) Run(env *Env) error {
 	if err := runPreflight(env, chrt, opts, o.SkipChecks); err != nil {
 		return err
 	}
+	if o.CreateNamespace {
+		if err := ensureNamespace(env, ns); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(env.Err, "Deploying release %q to namespace %q (profile %q, chart %s %s)...\n",
 		o.release, ns, profile, chrt.Metadata.Name, chrt.Metadata.Version)
 	var rel *releasepkg.Release

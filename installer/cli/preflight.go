@@ -59,7 +59,7 @@ func runPreflight(env *Env, chrt *chart.Chart, opts release.DeployOptions, skip 
 		return fmt.Errorf("cluster client: %w", err)
 	}
 	results, err := preflight.Run(context.Background(), preflight.Input{Client: client, Manifest: manifest,
-		KubeVersion: chrt.Metadata.KubeVersion, Profile: opts.Profile}, skip)
+		KubeVersion: chrt.Metadata.KubeVersion, Profile: opts.Profile, Target: env.target()}, skip)
 	if err != nil {
 		return err
 	}
@@ -72,4 +72,20 @@ func runPreflight(env *Env, chrt *chart.Chart, opts release.DeployOptions, skip 
 		return fmt.Errorf("preflight failed (%s): nothing was changed; fix the cause or skip a check with --skip-check", strings.Join(ids, ", "))
 	}
 	return nil
+}
+
+// target names the kubeconfig, context and API server in use.
+func (e *Env) target() string {
+	kubeconfig, context := e.Settings.KubeConfig, e.Settings.KubeContext
+	if kubeconfig == "" {
+		kubeconfig = "the default kubeconfig"
+	}
+	if context == "" {
+		context = "its current context"
+	}
+	server := "an unknown server"
+	if rc, err := e.Settings.RESTClientGetter().ToRESTConfig(); err == nil {
+		server = rc.Host
+	}
+	return fmt.Sprintf("%s, %s, server %s", kubeconfig, context, server)
 }

@@ -34,6 +34,7 @@ type Input struct {
 	Manifest    string // the rendered release (helm template output)
 	KubeVersion string // the chart's kubeVersion constraint, e.g. ">=1.28.0-0"
 	Profile     string
+	Target      string // which kubeconfig, context and server, for messages
 }
 
 // Result of one check.
@@ -147,7 +148,7 @@ func stripComments(doc string) string {
 func checkAPI(_ context.Context, in Input, _ []object) (string, string, bool) {
 	v, err := in.Client.Discovery().ServerVersion()
 	if err != nil {
-		return err.Error(), "check --kubeconfig / --kube-context and that the API server is up", false
+		return err.Error(), fmt.Sprintf("tried %s: check --kubeconfig / --kube-context and that the API server is up", in.Target), false
 	}
 	c, err := semver.NewConstraint(in.KubeVersion)
 	sv, err2 := semver.NewVersion(v.GitVersion)
