@@ -134,13 +134,31 @@ func TestTierNamespaces(t *testing.T) {
 	want := map[string]string{"redis-sentinel": "nova-redis", "postgres-ha": "nova-database", "nova-services": "nova-services"}
 	m := render.Render(t, render.Options{Chart: "nova", Set: map[string]string{"global.tierNamespaces.enabled": "true", "global.tierNamespaces.database": "db"}})
 	want["postgres-ha"] = "db"
+	published := map[string]map[string][]byte{}
 	for _, o := range metaObjects(m) {
 		if _, isNS := o.(*corev1.Namespace); isNS {
 			continue
 		}
 		chart := o.GetLabels()["app.kubernetes.io/name"]
+		if s, ok := o.(*corev1.Secret); ok && o.GetNamespace() == want["nova-services"] && chart != "nova-services" {
+			published[s.Name] = s.Data // a data tier's client key, for the services' pods
+			continue
+		}
 		if o.GetNamespace() != want[chart] {
 			t.Errorf("%s (%s): namespace %q, want %q", o.GetName(), chart, o.GetNamespace(), want[chart])
+		}
+	}
+	// Pods read Secrets of their own namespace only: the data tiers publish
+	// the client key, with the same value, in the services' namespace.
+	for name, key := range map[string]string{"nova-postgres-ha-auth": "app-password", "nova-redis-sentinel-auth": "password"} {
+		var original *corev1.Secret
+		for _, s := range render.All[*corev1.Secret](m) {
+			if s.Name == name && s.Namespace != want["nova-services"] {
+				original = s
+			}
+		}
+		if original == nil || len(published[name]) != 1 || string(published[name][key]) != string(original.Data[key]) || len(original.Data[key]) == 0 {
+			t.Errorf("%s: published %v, want exactly %s with the original's value", name, published[name], key)
 		}
 	}
 	var created []string

@@ -22,11 +22,11 @@ app.kubernetes.io/part-of: nova
 
 {{/*
 nova-common.metadata: name, namespace and labels of an object.
-Args: dict "ctx" $ "component" "redis" ["name" "explicit-name"] ["annotations" dict]
+Args: dict "ctx" $ "component" "redis" ["name" "explicit-name"] ["namespace" "ns"] ["annotations" dict]
 */}}
 {{- define "nova-common.metadata" -}}
 name: {{ .name | default (include "nova-common.componentName" .) }}
-namespace: {{ include "nova-common.namespace" .ctx }}
+namespace: {{ .namespace | default (include "nova-common.namespace" .ctx) }}
 labels:
   {{- include "nova-common.labels" . | nindent 2 }}
 {{- with .annotations }}

@@ -26,17 +26,37 @@ Args: dict "ctx" $ "secret" "name" "key" "password" ["length" 32]
 {{/*
 nova-common.generatedSecret: a Secret whose keys are generated once and kept
 across upgrades and uninstalls (helm.sh/resource-policy: keep).
-Args: dict "ctx" $ "component" "auth" "keys" (list "password") ["length" 32]
+With global.tierNamespaces on, the keys listed in "publish" are also written,
+from the same values, to a Secret of the same name in the services tier's
+namespace: pods can read Secrets of their own namespace only.
+Args: dict "ctx" $ "component" "auth" "keys" (list "password") ["length" 32] ["publish" (list "password")]
 */}}
 {{- define "nova-common.generatedSecret" -}}
 {{- $name := include "nova-common.componentName" . -}}
+{{- $data := dict -}}
+{{- range .keys }}
+{{- $_ := set $data . (include "nova-common.secretValue" (dict "ctx" $.ctx "secret" $name "key" . "length" $.length)) -}}
+{{- end -}}
+{{- $meta := dict "ctx" .ctx "component" .component "annotations" (dict "helm.sh/resource-policy" "keep") -}}
+{{- include "nova-common.secretDocument" (dict "meta" $meta "data" $data) }}
+{{- $servicesNs := include "nova-common.chartNamespace" (dict "ctx" .ctx "chart" "nova-services") -}}
+{{- if and .publish (ne $servicesNs (include "nova-common.namespace" .ctx)) }}
+{{- $published := dict -}}
+{{- range .publish }}{{ $_ := set $published . (get $data .) }}{{ end }}
+---
+{{ include "nova-common.secretDocument" (dict "meta" (merge (dict "namespace" $servicesNs) $meta) "data" $published) }}
+{{- end }}
+{{- end -}}
+
+{{/* nova-common.secretDocument: a Secret. Args: dict "meta" (args of nova-common.metadata) "data" (key -> base64) */}}
+{{- define "nova-common.secretDocument" -}}
 apiVersion: v1
 kind: Secret
 metadata:
-  {{- include "nova-common.metadata" (dict "ctx" .ctx "component" .component "annotations" (dict "helm.sh/resource-policy" "keep")) | nindent 2 }}
+  {{- include "nova-common.metadata" .meta | nindent 2 }}
 type: Opaque
 data:
-  {{- range .keys }}
-  {{ . }}: {{ include "nova-common.secretValue" (dict "ctx" $.ctx "secret" $name "key" . "length" $.length) | quote }}
+  {{- range $k, $v := .data }}
+  {{ $k }}: {{ $v | quote }}
   {{- end }}
 {{- end -}}
