@@ -83,16 +83,12 @@ func (o *DeployOptions) Run(env *Env) error {
 			fmt.Fprintf(env.Err, "Using profile %q recorded in release %q.\n", recorded, o.release)
 		}
 	}
-	vals, profile, err := o.inputs(env)
+	opts, err := o.options(env)
 	if err != nil {
 		return err
 	}
-	chrt, err := o.loadChart(env)
-	if err != nil {
-		return err
-	}
-	opts := release.DeployOptions{Release: o.release, Namespace: ns, Chart: chrt, Values: vals, Profile: profile,
-		CreateNamespace: o.CreateNamespace, Wait: o.Wait, Atomic: o.Atomic, Force: o.Force, Timeout: o.Timeout}
+	opts.CreateNamespace, opts.Wait, opts.Atomic, opts.Force, opts.Timeout = o.CreateNamespace, o.Wait, o.Atomic, o.Force, o.Timeout
+	chrt, vals, profile := opts.Chart, opts.Values, opts.Profile
 	switch o.DryRun {
 	case "values":
 		merged, err := chartutil.CoalesceValues(chrt, vals)

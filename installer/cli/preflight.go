@@ -20,15 +20,11 @@ func newPreflightCmd(env *Env) *cobra.Command {
 		Short: "Check the cluster for a deploy with these inputs, changing nothing",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			vals, profile, err := o.inputs(env)
+			opts, err := o.options(env)
 			if err != nil {
 				return err
 			}
-			chrt, err := o.loadChart(env)
-			if err != nil {
-				return err
-			}
-			return runPreflight(env, chrt, release.DeployOptions{Release: o.release, Namespace: env.namespace(), Chart: chrt, Values: vals, Profile: profile}, skip)
+			return runPreflight(env, opts.Chart, opts, skip)
 		},
 	}
 	o.add(cmd.Flags())

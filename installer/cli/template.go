@@ -16,11 +16,7 @@ func newTemplateCmd(env *Env) *cobra.Command {
 		Example: "  nova-installer template --profile production -f values/topology-consolidated.yaml",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			vals, profile, err := o.inputs(env)
-			if err != nil {
-				return err
-			}
-			chrt, err := o.loadChart(env)
+			opts, err := o.options(env)
 			if err != nil {
 				return err
 			}
@@ -28,7 +24,7 @@ func newTemplateCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			manifest, err := release.Render(cfg, release.DeployOptions{Release: o.release, Namespace: env.namespace(), Chart: chrt, Values: vals, Profile: profile})
+			manifest, err := release.Render(cfg, opts)
 			if err != nil {
 				return deployFailed(o.release, err)
 			}

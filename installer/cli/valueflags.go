@@ -8,6 +8,7 @@ import (
 	helmvalues "helm.sh/helm/v3/pkg/cli/values"
 
 	"github.com/nova-platform/nova/installer/chartsource"
+	"github.com/nova-platform/nova/installer/release"
 	"github.com/nova-platform/nova/installer/values"
 )
 
@@ -59,6 +60,19 @@ func containsSlash(s string) bool {
 		}
 	}
 	return false
+}
+
+// options resolves the values and loads the chart: what to deploy or render.
+func (r *renderFlags) options(env *Env) (release.DeployOptions, error) {
+	vals, profile, err := r.inputs(env)
+	if err != nil {
+		return release.DeployOptions{}, err
+	}
+	chrt, err := r.loadChart(env)
+	if err != nil {
+		return release.DeployOptions{}, err
+	}
+	return release.DeployOptions{Release: r.release, Namespace: env.namespace(), Chart: chrt, Values: vals, Profile: profile}, nil
 }
 
 func (r *renderFlags) loadChart(env *Env) (*chart.Chart, error) {
