@@ -79,6 +79,7 @@ type patroniConfig struct {
 		Parameters     map[string]string            `json:"parameters"`
 		Callbacks      map[string]string            `json:"callbacks"`
 		PgHba          []string                     `json:"pg_hba"`
+		Basebackup     []map[string]string          `json:"basebackup"`
 	} `json:"postgresql"`
 	Watchdog map[string]string `json:"watchdog"`
 }
@@ -173,6 +174,9 @@ func TestPatroniConfiguration(t *testing.T) {
 			}
 			if !dcs.PostgreSQL.UseSlots || !dcs.PostgreSQL.UsePgRewind {
 				t.Errorf("use_slots and use_pg_rewind must be on: %+v", dcs.PostgreSQL)
+			}
+			if len(c.PostgreSQL.Basebackup) != 1 || c.PostgreSQL.Basebackup[0]["checkpoint"] != "fast" {
+				t.Errorf("replicas must clone with an immediate checkpoint (basebackup checkpoint: fast), got %v", c.PostgreSQL.Basebackup)
 			}
 			if !strings.Contains(data["patroni.yml"], "use_slots: true") {
 				t.Error("patroni.yml lacks `use_slots: true`")
