@@ -135,20 +135,25 @@ func TestTemplateEqualsDeployDryRun(t *testing.T) {
 	assert.Contains(t, template, `value: "debug"`)
 }
 
+// maskRandom hides what differs between two renders: the generated values of
+// Secrets and the checksums of Secrets. Everything else must match.
 func maskRandom(manifest string) string {
 	var out []string
-	inSecretData := false
+	kind, inSecretData := "", false
 	for _, line := range strings.Split(manifest, "\n") {
-		trimmed := strings.TrimSpace(line)
 		switch {
+		case line == "---":
+			kind, inSecretData = "", false
+		case strings.HasPrefix(line, "kind: "):
+			kind = strings.TrimPrefix(line, "kind: ")
 		case strings.HasPrefix(line, "data:"):
-			inSecretData = true
+			inSecretData = kind == "Secret"
 		case inSecretData && strings.HasPrefix(line, "  "):
 			line = strings.SplitN(line, ":", 2)[0] + ": <generated>"
 		default:
 			inSecretData = false
 		}
-		if strings.HasPrefix(trimmed, "checksum/secret:") {
+		if strings.HasPrefix(strings.TrimSpace(line), "checksum/secret:") {
 			line = "checksum/secret: <generated>"
 		}
 		out = append(out, line)
