@@ -292,3 +292,15 @@ func TestRedisOptionalExtras(t *testing.T) {
 		t.Fatalf("want one NetworkPolicy admitting the cache pods and the services tier, got %+v", np)
 	}
 }
+
+// The Services keep the ports of the contract with the services tier
+// (nova-common.redis.*) when the container ports change.
+func TestRedisServicePortsAreTheContract(t *testing.T) {
+	m := renderRedis(t, "", map[string]string{"redis.port": "6380", "sentinel.port": "26380"})
+	for name, want := range map[string]int32{"nova-redis-sentinel-master": 6379, "nova-redis-sentinel-sentinel": 26379} {
+		p := render.Get[*corev1.Service](t, m, name).Spec.Ports[0]
+		if p.Port != want || p.TargetPort.StrVal == "" {
+			t.Errorf("%s: port %d -> %v, want %d to a named port", name, p.Port, p.TargetPort, want)
+		}
+	}
+}
