@@ -26,13 +26,11 @@ Args: dict "ctx" $ "component" "redis" ["topologyKey" "kubernetes.io/hostname"]
 {{- if eq $mode "hard" -}}
 podAntiAffinity:
   requiredDuringSchedulingIgnoredDuringExecution:
-    - {{- toYaml $term | nindent 6 }}
+    {{- toYaml (list $term) | nindent 4 }}
 {{- else if eq $mode "soft" -}}
 podAntiAffinity:
   preferredDuringSchedulingIgnoredDuringExecution:
-    - weight: 100
-      podAffinityTerm:
-        {{- toYaml $term | nindent 8 }}
+    {{- toYaml (list (dict "weight" 100 "podAffinityTerm" $term)) | nindent 4 }}
 {{- end -}}
 {{- end -}}
 {{- end -}}
