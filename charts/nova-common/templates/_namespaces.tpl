@@ -32,6 +32,11 @@ helpers below, so it follows the switch.
 {{- include "nova-common.tierNamespace" (dict "ctx" .ctx "tier" (include "nova-common.tierOf" .chart)) -}}
 {{- end -}}
 
+{{/* nova-common.clusterDomain: global.clusterDomain, default cluster.local. Arg: the chart context. */}}
+{{- define "nova-common.clusterDomain" -}}
+{{- (.Values.global | default dict).clusterDomain | default "cluster.local" -}}
+{{- end -}}
+
 {{/*
 nova-common.serviceHost: the cluster DNS name of a Service of a chart of this release.
 Args: dict "ctx" $ "chart" "postgres-ha" "component" "primary"
@@ -39,8 +44,7 @@ Args: dict "ctx" $ "chart" "postgres-ha" "component" "primary"
 {{- define "nova-common.serviceHost" -}}
 {{- $name := include "nova-common.chartFullname" . -}}
 {{- with .component }}{{ $name = printf "%s-%s" $name . | trunc 63 | trimSuffix "-" }}{{ end -}}
-{{- $domain := (.ctx.Values.global | default dict).clusterDomain | default "cluster.local" -}}
-{{- printf "%s.%s.svc.%s" $name (include "nova-common.chartNamespace" .) $domain -}}
+{{- printf "%s.%s.svc.%s" $name (include "nova-common.chartNamespace" .) (include "nova-common.clusterDomain" .ctx) -}}
 {{- end -}}
 
 {{/*

@@ -56,17 +56,12 @@ that name the values. Arg: the chart context.
 {{- . | replace "-" "_" | upper -}}
 {{- end -}}
 
-{{/* nova-services.domain: the cluster DNS domain. Arg: the chart context. */}}
-{{- define "nova-services.domain" -}}
-{{- (.Values.global | default dict).clusterDomain | default "cluster.local" -}}
-{{- end -}}
-
 {{/*
 nova-services.url: the in-cluster URL of a service of this chart.
 Args: dict "ctx" $ "name" "user-service" "svc" $svc
 */}}
 {{- define "nova-services.url" -}}
-{{- printf "http://%s.%s.svc.%s:%d" .name (include "nova-common.namespace" .ctx) (include "nova-services.domain" .ctx) (int .svc.port) -}}
+{{- printf "http://%s.%s.svc.%s:%d" .name (include "nova-common.namespace" .ctx) (include "nova-common.clusterDomain" .ctx) (int .svc.port) -}}
 {{- end -}}
 
 {{/*

@@ -45,7 +45,7 @@ cluster, the peer URLs and Patroni's DCS hosts. Built from etcd.replicas.
 */}}
 {{- define "postgres-ha.etcd.members" -}}
 {{- $set := include "nova-common.componentName" (dict "ctx" . "component" "etcd") -}}
-{{- $domain := (.Values.global | default dict).clusterDomain | default "cluster.local" -}}
+{{- $domain := include "nova-common.clusterDomain" . -}}
 {{- $ns := include "nova-common.namespace" . -}}
 {{- range $i := until (int .Values.etcd.replicas) }}
 - name: {{ printf "%s-%d" $set $i }}

@@ -5,7 +5,7 @@
 
 {{/* Key of the password in that Secret. */}}
 {{- define "redis-sentinel.secretKey" -}}
-{{- .Values.auth.existingSecretKey | default "password" -}}
+{{- .Values.auth.existingSecretKey | default (include "nova-common.redis.passwordKey" .) -}}
 {{- end -}}
 
 {{- define "redis-sentinel.statefulsetName" -}}
@@ -19,7 +19,7 @@
 {{/* The stable DNS name of member I. Args: dict "ctx" $ "index" 0 */}}
 {{- define "redis-sentinel.memberHost" -}}
 {{- $ctx := .ctx -}}
-{{- printf "%s-%d.%s.%s.svc.%s" (include "redis-sentinel.statefulsetName" $ctx) (int .index) (include "redis-sentinel.headlessName" $ctx) (include "nova-common.namespace" $ctx) ((($ctx.Values.global | default dict).clusterDomain) | default "cluster.local") -}}
+{{- printf "%s-%d.%s.%s.svc.%s" (include "redis-sentinel.statefulsetName" $ctx) (int .index) (include "redis-sentinel.headlessName" $ctx) (include "nova-common.namespace" $ctx) (include "nova-common.clusterDomain" $ctx) -}}
 {{- end -}}
 
 {{/* Every member's host, space-separated, in ordinal order (the first is the bootstrap member). */}}
@@ -66,7 +66,7 @@
     fieldRef:
       fieldPath: metadata.name
 - name: REDIS_SELF
-  value: "$(POD_NAME).{{ include "redis-sentinel.headlessName" . }}.{{ include "nova-common.namespace" . }}.svc.{{ (.Values.global | default dict).clusterDomain | default "cluster.local" }}"
+  value: "$(POD_NAME).{{ include "redis-sentinel.headlessName" . }}.{{ include "nova-common.namespace" . }}.svc.{{ include "nova-common.clusterDomain" . }}"
 - name: REDIS_MEMBERS
   value: {{ include "redis-sentinel.members" . | quote }}
 - name: REDIS_PORT
