@@ -44,8 +44,7 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	cfg, err := offlineConfig()
-	require.NoError(t, err)
+	cfg := release.Offline()
 	return &harness{cfg: cfg, kube: healthyCluster(3)}
 }
 

@@ -69,7 +69,7 @@ func (o *DeployOptions) Run(env *Env) error {
 	var cfg *action.Configuration
 	var err error
 	if o.DryRun != "" {
-		cfg, err = offlineConfig() // nothing is sent to the cluster
+		cfg = release.Offline() // nothing is sent to the cluster
 	} else {
 		cfg, err = env.ActionConfig(ns)
 	}
@@ -88,10 +88,9 @@ func (o *DeployOptions) Run(env *Env) error {
 		return err
 	}
 	opts.CreateNamespace, opts.Wait, opts.Atomic, opts.Force, opts.Timeout = o.CreateNamespace, o.Wait, o.Atomic, o.Force, o.Timeout
-	chrt, vals, profile := opts.Chart, opts.Values, opts.Profile
 	switch o.DryRun {
 	case "values":
-		merged, err := chartutil.CoalesceValues(chrt, vals)
+		merged, err := chartutil.CoalesceValues(opts.Chart, opts.Values)
 		if err != nil {
 			return badInput(err)
 		}
@@ -102,7 +101,7 @@ func (o *DeployOptions) Run(env *Env) error {
 		_, err = env.Out.Write(out)
 		return err
 	case "manifest":
-		fmt.Fprintf(env.Err, "Rendering release %q (profile %q) without contacting the cluster.\n", o.release, profile)
+		fmt.Fprintf(env.Err, "Rendering release %q (profile %q) without contacting the cluster.\n", o.release, opts.Profile)
 		manifest, err := release.Render(cfg, opts)
 		if err != nil {
 			return err
@@ -110,7 +109,7 @@ func (o *DeployOptions) Run(env *Env) error {
 		_, err = fmt.Fprint(env.Out, manifest)
 		return err
 	}
-	if err := runPreflight(env, chrt, opts, o.SkipChecks); err != nil {
+	if err := runPreflight(env, opts.Chart, opts, o.SkipChecks); err != nil {
 		return err
 	}
 	if o.CreateNamespace {
@@ -119,7 +118,7 @@ func (o *DeployOptions) Run(env *Env) error {
 		}
 	}
 	fmt.Fprintf(env.Err, "Deploying release %q to namespace %q (profile %q, chart %s %s)...\n",
-		o.release, ns, profile, chrt.Metadata.Name, chrt.Metadata.Version)
+		o.release, ns, opts.Profile, opts.Chart.Metadata.Name, opts.Chart.Metadata.Version)
 	var rel *releasepkg.Release
 	if o.Wait {
 		client, cerr := env.KubeClient()

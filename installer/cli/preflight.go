@@ -42,10 +42,7 @@ func addSkipFlag(cmd *cobra.Command, skip *[]string) {
 
 // runPreflight renders the release offline and checks the cluster for it.
 func runPreflight(env *Env, chrt *chart.Chart, opts release.DeployOptions, skip []string) error {
-	cfg, err := offlineConfig()
-	if err != nil {
-		return err
-	}
+	cfg := release.Offline()
 	manifest, err := release.Render(cfg, opts)
 	if err != nil {
 		return deployFailed(opts.Release, err)

@@ -20,10 +20,7 @@ func newTemplateCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg, err := offlineConfig()
-			if err != nil {
-				return err
-			}
+			cfg := release.Offline()
 			manifest, err := release.Render(cfg, opts)
 			if err != nil {
 				return deployFailed(o.release, err)

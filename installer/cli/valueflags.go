@@ -44,22 +44,10 @@ func (r *renderFlags) inputs(env *Env) (map[string]any, string, error) {
 			return nil, "", err
 		}
 		in.Profile = &p
-		name = p.Name
-		if len(name) > 63 || name != p.Name || containsSlash(name) {
-			name = "custom"
-		}
+		name = p.Label()
 	}
 	vals, err := values.Merge(in)
 	return vals, name, err
-}
-
-func containsSlash(s string) bool {
-	for _, c := range s {
-		if c == '/' || c == '.' {
-			return true
-		}
-	}
-	return false
 }
 
 // options resolves the values and loads the chart: what to deploy or render.

@@ -3,18 +3,12 @@ package preflight
 import (
 	"bytes"
 	"context"
-	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"helm.sh/helm/v3/pkg/action"
-	"helm.sh/helm/v3/pkg/chartutil"
-	kubefake "helm.sh/helm/v3/pkg/kube/fake"
-	"helm.sh/helm/v3/pkg/storage"
-	"helm.sh/helm/v3/pkg/storage/driver"
 	authv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
@@ -39,10 +33,7 @@ func render(t *testing.T, profile string) string {
 	require.NoError(t, err)
 	vals, err := values.Merge(values.Inputs{Profile: &p})
 	require.NoError(t, err)
-	caps := chartutil.DefaultCapabilities.Copy()
-	caps.KubeVersion = release.KubeVersion
-	cfg := &action.Configuration{Releases: storage.Init(driver.NewMemory()), KubeClient: &kubefake.PrintingKubeClient{Out: io.Discard}, Capabilities: caps, Log: func(string, ...any) {}}
-	out, err := release.Render(cfg, release.DeployOptions{Release: "nova", Namespace: "nova", Chart: c, Values: vals, Timeout: time.Minute})
+	out, err := release.Render(release.Offline(), release.DeployOptions{Release: "nova", Namespace: "nova", Chart: c, Values: vals, Timeout: time.Minute})
 	require.NoError(t, err)
 	return out
 }

@@ -11,11 +11,15 @@ import (
 	"strings"
 	"time"
 
+	"io"
+
 	"github.com/Masterminds/semver/v3"
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
+	kubefake "helm.sh/helm/v3/pkg/kube/fake"
 	"helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/storage"
 	"helm.sh/helm/v3/pkg/storage/driver"
 )
 
@@ -24,6 +28,20 @@ const ProfileLabel = "nova-profile"
 
 // KubeVersion is what client-only renders assume (the charts need >= 1.28).
 var KubeVersion = chartutil.KubeVersion{Version: "v1.37.0", Major: "1", Minor: "37"}
+
+// Offline is a configuration that talks to no cluster: helm's memory storage
+// and its no-op kube client, Kubernetes KubeVersion. Renders (`template`,
+// `--dry-run`, preflight) and unit tests use it.
+func Offline() *action.Configuration {
+	caps := chartutil.DefaultCapabilities.Copy()
+	caps.KubeVersion = KubeVersion
+	return &action.Configuration{
+		Releases:     storage.Init(driver.NewMemory()),
+		KubeClient:   &kubefake.PrintingKubeClient{Out: io.Discard},
+		Capabilities: caps,
+		Log:          func(string, ...any) {},
+	}
+}
 
 // DeployOptions say what to deploy and how.
 type DeployOptions struct {

@@ -1,38 +1,19 @@
 package release
 
 import (
-	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
-	"helm.sh/helm/v3/pkg/chartutil"
-	kubefake "helm.sh/helm/v3/pkg/kube/fake"
 	"helm.sh/helm/v3/pkg/release"
-	"helm.sh/helm/v3/pkg/storage"
-	"helm.sh/helm/v3/pkg/storage/driver"
 
 	nova "github.com/nova-platform/nova"
 	"github.com/nova-platform/nova/installer/chartsource"
 	"github.com/nova-platform/nova/installer/values"
 )
-
-// fakeConfig is helm's memory storage with its fake kube client.
-func fakeConfig(t *testing.T) *action.Configuration {
-	t.Helper()
-	caps := chartutil.DefaultCapabilities.Copy()
-	caps.KubeVersion = KubeVersion
-	return &action.Configuration{
-		Releases:     storage.Init(driver.NewMemory()),
-		KubeClient:   &kubefake.PrintingKubeClient{Out: io.Discard},
-		Capabilities: caps,
-		Log:          func(string, ...any) {},
-	}
-}
 
 func umbrella(t *testing.T) *chart.Chart {
 	t.Helper()
@@ -51,7 +32,7 @@ func options(t *testing.T, profile string) DeployOptions {
 }
 
 func TestInstallUpgradeRollbackUninstall(t *testing.T) {
-	cfg := fakeConfig(t)
+	cfg := Offline()
 	rel, err := Deploy(cfg, options(t, "local"))
 	require.NoError(t, err)
 	assert.Equal(t, 1, rel.Version)
@@ -85,7 +66,7 @@ func TestInstallUpgradeRollbackUninstall(t *testing.T) {
 }
 
 func TestDowngradeNeedsForce(t *testing.T) {
-	cfg := fakeConfig(t)
+	cfg := Offline()
 	newer := options(t, "local")
 	newer.Chart.Metadata.Version = "0.9.0"
 	_, err := Deploy(cfg, newer)
@@ -104,7 +85,7 @@ func TestDowngradeNeedsForce(t *testing.T) {
 }
 
 func TestPendingReleaseIsReportedWithARecovery(t *testing.T) {
-	cfg := fakeConfig(t)
+	cfg := Offline()
 	_, err := Deploy(cfg, options(t, "local"))
 	require.NoError(t, err)
 	stuck := &release.Release{Name: "nova", Namespace: "nova", Version: 2, Chart: umbrella(t),
@@ -119,7 +100,7 @@ func TestPendingReleaseIsReportedWithARecovery(t *testing.T) {
 }
 
 func TestFailedFirstInstallCanBeDeployedAgain(t *testing.T) {
-	cfg := fakeConfig(t)
+	cfg := Offline()
 	failed := &release.Release{Name: "nova", Namespace: "nova", Version: 1, Chart: umbrella(t),
 		Info: &release.Info{Status: release.StatusFailed}}
 	require.NoError(t, cfg.Releases.Create(failed))
@@ -130,7 +111,7 @@ func TestFailedFirstInstallCanBeDeployedAgain(t *testing.T) {
 }
 
 func TestRenderIsHelmTemplateShaped(t *testing.T) {
-	out, err := Render(fakeConfig(t), options(t, "local"))
+	out, err := Render(Offline(), options(t, "local"))
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(out, "---\n# Source: nova/charts/"), out[:80])
 	assert.Contains(t, out, "# Source: nova/charts/redis-sentinel/templates/tests/test-connection.yaml", "helm test hooks are rendered like helm template does")

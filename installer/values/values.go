@@ -25,7 +25,17 @@ type Profile struct {
 	Name        string
 	Description string // the first comment line of the file
 	Preset      bool   // a preset combines with a profile (topology-*)
+	File        bool   // read from a path the user gave, not built in
 	Data        []byte
+}
+
+// Label is how the release records the profile: its name, or "custom" for a
+// file (a path is no valid label value).
+func (p Profile) Label() string {
+	if p.File {
+		return "custom"
+	}
+	return p.Name
 }
 
 // Profiles lists the embedded profiles, then the presets, by name.
@@ -82,7 +92,7 @@ func ResolveProfile(fsys fs.FS, nameOrPath string) (Profile, error) {
 		if err != nil {
 			return Profile{}, BadInputError{fmt.Errorf("profile file %s: %w", nameOrPath, err)}
 		}
-		return Profile{Name: nameOrPath, Data: data}, nil
+		return Profile{Name: nameOrPath, File: true, Data: data}, nil
 	}
 	all, err := Profiles(fsys)
 	if err != nil {

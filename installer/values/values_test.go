@@ -85,3 +85,15 @@ func TestBadValuesInputs(t *testing.T) {
 	_, err := Merge(Inputs{Flags: helmvalues.Options{ValueFiles: []string{"/nonexistent/values.yaml"}}})
 	assert.True(t, strings.Contains(err.Error(), "/nonexistent/values.yaml"), err.Error())
 }
+
+// A profile file is recorded as "custom": a path is no valid label value.
+func TestProfileFromAFile(t *testing.T) {
+	p, err := ResolveProfile(nova.Profiles, "../../values/staging.yaml")
+	require.NoError(t, err)
+	assert.True(t, p.File)
+	assert.Equal(t, "custom", p.Label())
+	named, err := ResolveProfile(nova.Profiles, "staging")
+	require.NoError(t, err)
+	assert.Equal(t, "staging", named.Label())
+	assert.Equal(t, named.Data, p.Data)
+}
