@@ -127,14 +127,8 @@ type patroniYML struct {
 		} `json:"dcs"`
 	} `json:"bootstrap"`
 	PostgreSQL struct {
-		Listen     string `json:"listen"`
-		Basebackup any    `json:"basebackup"`
+		Listen string `json:"listen"`
 	} `json:"postgresql"`
-}
-
-// fastCheckpoint: Patroni's pg_basebackup asks for an immediate checkpoint.
-func (p patroniYML) fastCheckpoint() bool {
-	return strings.Contains(fmt.Sprint(p.PostgreSQL.Basebackup), "checkpoint:fast")
 }
 
 // newPostgresCluster renders postgres-ha with a profile and lays its config
@@ -1021,20 +1015,9 @@ func (c *pgCluster) bootstrap(t testing.TB) int {
 }
 
 // waitReplicasCloned waits until no member is still being cloned from the
-// leader.
-//
-// Known chart defect, worked around here only while the chart has it:
-// patroni.yml sets no `basebackup: [{checkpoint: fast}]`, so Patroni's
-// pg_basebackup waits for a spread checkpoint, which after post_bootstrap's
-// CREATE DATABASEs takes about checkpoint_completion_target *
-// checkpoint_timeout (~3 min, measured) on a quiet primary: every new or
-// re-cloned replica waits that long, in Kubernetes as here. Until the chart
-// asks for a fast checkpoint, the harness requests an immediate CHECKPOINT
-// on the leader while a clone waits (an immediate request hurries the
-// running spread checkpoint), and says so in the test log.
+// leader (patroni.yml asks pg_basebackup for a fast checkpoint: seconds).
 func (c *pgCluster) waitReplicasCloned(t testing.TB, timeout time.Duration) {
 	t.Helper()
-	forced := false
 	err := eventually(timeout, 200*time.Millisecond, func() error {
 		leader, cloning := -1, false
 		for i := range c.hosts {
@@ -1054,12 +1037,6 @@ func (c *pgCluster) waitReplicasCloned(t testing.TB, timeout time.Duration) {
 				return errors.New("no leader yet")
 			}
 			return nil
-		}
-		if !c.patroniConf.fastCheckpoint() {
-			if _, err := c.query(leader, false, "postgres", "CHECKPOINT"); err == nil && !forced {
-				forced = true
-				t.Log("chart defect: patroni.yml has no basebackup checkpoint: fast; the harness forced a CHECKPOINT so that the replicas' pg_basebackup does not wait minutes for a spread checkpoint")
-			}
 		}
 		return errors.New("replicas are being cloned")
 	})
