@@ -1,12 +1,14 @@
 package charts
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
@@ -131,5 +133,77 @@ func TestUnreadableSecretFailsTheRender(t *testing.T) {
 	_, err := renderUpgrade(t, cluster)
 	if err == nil || !strings.Contains(err.Error(), "forbidden") {
 		t.Fatalf("want a forbidden error instead of a silently new password, got %v", err)
+	}
+}
+
+// decodeAll decodes every manifest template of a helm engine render.
+func decodeAll(t *testing.T, out map[string]string) *render.Manifest {
+	t.Helper()
+	all := &render.Manifest{}
+	for name, doc := range out {
+		if !strings.HasSuffix(name, ".yaml") || strings.Contains(name, "/tests/") {
+			continue
+		}
+		m, err := render.Decode(doc)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		all.Objects = append(all.Objects, m.Objects...)
+	}
+	return all
+}
+
+// podAnnotations maps each workload to its pod template annotations.
+func podAnnotations(m *render.Manifest) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for _, s := range render.All[*appsv1.StatefulSet](m) {
+		out["StatefulSet/"+s.Name] = s.Spec.Template.Annotations
+	}
+	for _, d := range render.All[*appsv1.Deployment](m) {
+		out["Deployment/"+d.Name] = d.Spec.Template.Annotations
+	}
+	return out
+}
+
+// The install renders fresh credentials; the first upgrade reads them back
+// through lookup. The checksum annotations must agree, or every pod would
+// roll on the first upgrade after an install.
+func TestFirstUpgradeAfterInstallRollsNothing(t *testing.T) {
+	for _, chart := range []string{"redis-sentinel", "postgres-ha", "nova-services"} {
+		t.Run(chart, func(t *testing.T) {
+			install, err := renderWithEngine(t, chart, map[string]any{}, newFakeCluster())
+			if err != nil {
+				t.Fatal(err)
+			}
+			installed := decodeAll(t, install)
+			var existing []k8sruntime.Object
+			for _, s := range render.All[*corev1.Secret](installed) {
+				existing = append(existing, s)
+			}
+			if len(existing) == 0 {
+				t.Fatal("the install rendered no Secret")
+			}
+			upgrade, err := renderWithEngine(t, chart, map[string]any{}, newFakeCluster(existing...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			upgraded := decodeAll(t, upgrade)
+			before, after := podAnnotations(installed), podAnnotations(upgraded)
+			if len(before) == 0 {
+				t.Fatal("no workloads rendered")
+			}
+			withChecksum := 0
+			for name, ann := range before {
+				if ann["checksum/secret"] != "" {
+					withChecksum++
+				}
+				if !reflect.DeepEqual(ann, after[name]) {
+					t.Errorf("%s pod annotations changed on the first upgrade:\ninstall %v\nupgrade %v", name, ann, after[name])
+				}
+			}
+			if withChecksum == 0 {
+				t.Error("no workload carries a checksum/secret annotation")
+			}
+		})
 	}
 }

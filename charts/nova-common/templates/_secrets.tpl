@@ -7,20 +7,31 @@ nova-common.secretValue: the base64 value of one key of a generated Secret.
   message (never a silent new password that would lock clients out);
 - no Secret: a new random value.
 (If the Secret cannot be read at all, helm's lookup itself fails the render.)
+A value is worked out once per render and kept in the chart's template
+context, so the Secret and the checksum annotations of the pods that use it
+see the same bytes: the first upgrade after an install rolls nothing.
 Args: dict "ctx" $ "secret" "name" "key" "password" ["length" 32]
 */}}
 {{- define "nova-common.secretValue" -}}
 {{- $ns := include "nova-common.namespace" .ctx -}}
+{{- if not (hasKey .ctx "novaCredentials") -}}
+{{- $_ := set .ctx "novaCredentials" dict -}}
+{{- end -}}
+{{- $memo := get .ctx "novaCredentials" -}}
+{{- $id := printf "%s/%s/%s" $ns .secret .key -}}
+{{- if not (hasKey $memo $id) -}}
 {{- $existing := lookup "v1" "Secret" $ns .secret -}}
 {{- if $existing -}}
 {{- $value := get ($existing.data | default dict) .key -}}
 {{- if not $value -}}
 {{- fail (printf "Secret %s/%s exists but has no value for key %q, so its generated credential cannot be reused. Restore the key, or delete the Secret to generate a new credential (every client must then be updated), or point the chart at an existingSecret." $ns .secret .key) -}}
 {{- end -}}
-{{- $value -}}
+{{- $_ := set $memo $id $value -}}
 {{- else -}}
-{{- randAlphaNum (int (.length | default 32)) | b64enc -}}
+{{- $_ := set $memo $id (randAlphaNum (int (.length | default 32)) | b64enc) -}}
 {{- end -}}
+{{- end -}}
+{{- get $memo $id -}}
 {{- end -}}
 
 {{/*
