@@ -47,10 +47,17 @@ func (o *CleanupOptions) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
+	// The release's namespaces (tier namespaces included) are read before
+	// the release record is gone: its data is looked for there only.
+	ns := env.namespace()
+	namespaces, found, err := releaseNamespaces(cfg, o.Release, ns)
+	if err != nil {
+		return err
+	}
 	info, err := release.Uninstall(cfg, o.Release, true, o.Timeout)
 	switch {
 	case errors.Is(err, driver.ErrReleaseNotFound):
-		fmt.Fprintf(env.Err, "Release %q is not installed.\n", o.Release)
+		fmt.Fprintf(env.Err, "Release %q is not installed in namespace %q.\n", o.Release, ns)
 	case err != nil:
 		return err
 	default:
@@ -66,7 +73,10 @@ func (o *CleanupOptions) Run(env *Env) error {
 	if err != nil {
 		return err
 	}
-	data, err := findData(client, o.Release)
+	if !found {
+		fmt.Fprintf(env.Err, "Without a release record, looking for the data of release %q in namespace %q only (tier namespaces are not known).\n", o.Release, ns)
+	}
+	data, err := findData(client, o.Release, namespaces)
 	if err != nil {
 		return err
 	}
@@ -79,10 +89,10 @@ func (o *CleanupOptions) Run(env *Env) error {
 		for _, d := range data {
 			fmt.Fprintf(env.Out, "  %s\n", d)
 		}
-		fmt.Fprintf(env.Out, "Delete them with: nova-installer cleanup --release %s --delete-data\n", o.Release)
+		fmt.Fprintf(env.Out, "Delete them with: nova-installer cleanup --release %s --delete-data -n %s\n", o.Release, ns)
 		return nil
 	}
-	if !o.Yes && !confirm(env, o.Release, len(data)) {
+	if !o.Yes && !confirm(env, o.Release, ns, len(data)) {
 		return fmt.Errorf("not confirmed: nothing deleted (use --yes to skip the question)")
 	}
 	for _, d := range data {
@@ -94,8 +104,8 @@ func (o *CleanupOptions) Run(env *Env) error {
 	return nil
 }
 
-func confirm(env *Env, name string, n int) bool {
-	fmt.Fprintf(env.Err, "Delete %d data volumes and credential Secrets of release %q for good? Type the release name: ", n, name)
+func confirm(env *Env, name, namespace string, n int) bool {
+	fmt.Fprintf(env.Err, "Delete %d data volumes and credential Secrets of release %q (namespace %q) for good? Type the release name: ", n, name, namespace)
 	line, _ := bufio.NewReader(env.In).ReadString('\n')
 	return strings.TrimSpace(line) == name
 }
@@ -115,26 +125,33 @@ func (d dataObject) delete(c kubernetes.Interface) error {
 	return c.CoreV1().Secrets(d.namespace).Delete(ctx, d.name, metav1.DeleteOptions{})
 }
 
-// findData lists, in every namespace, the release's PVCs (Redis, PostgreSQL,
-// etcd data) and the credential Secrets the charts generate.
-func findData(c kubernetes.Interface, name string) ([]dataObject, error) {
+// findData lists the release's PVCs (Redis, PostgreSQL, etcd data) and the
+// credential Secrets the charts generate, in the release's namespaces only
+// (releaseNamespaces): a release of the same name in another namespace has
+// the same labels, and its data must not be touched.
+func findData(c kubernetes.Interface, name string, namespaces []string) ([]dataObject, error) {
 	ctx := context.Background()
 	selector := metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + name}
+	secretSelector := metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + name + ",app.kubernetes.io/part-of=nova"}
 	var out []dataObject
-	pvcs, err := c.CoreV1().PersistentVolumeClaims("").List(ctx, selector)
-	if err != nil {
-		return nil, fmt.Errorf("list PVCs: %w", err)
+	for _, ns := range namespaces {
+		pvcs, err := c.CoreV1().PersistentVolumeClaims(ns).List(ctx, selector)
+		if err != nil {
+			return nil, fmt.Errorf("list PVCs in %s: %w", ns, err)
+		}
+		for _, p := range pvcs.Items {
+			out = append(out, dataObject{"persistentvolumeclaim", p.Namespace, p.Name})
+		}
 	}
-	for _, p := range pvcs.Items {
-		out = append(out, dataObject{"persistentvolumeclaim", p.Namespace, p.Name})
-	}
-	secrets, err := c.CoreV1().Secrets("").List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + name + ",app.kubernetes.io/part-of=nova"})
-	if err != nil {
-		return nil, fmt.Errorf("list Secrets: %w", err)
-	}
-	for _, s := range secrets.Items {
-		if s.Annotations["helm.sh/resource-policy"] == "keep" {
-			out = append(out, dataObject{"secret", s.Namespace, s.Name})
+	for _, ns := range namespaces {
+		secrets, err := c.CoreV1().Secrets(ns).List(ctx, secretSelector)
+		if err != nil {
+			return nil, fmt.Errorf("list Secrets in %s: %w", ns, err)
+		}
+		for _, s := range secrets.Items {
+			if s.Annotations["helm.sh/resource-policy"] == "keep" {
+				out = append(out, dataObject{"secret", s.Namespace, s.Name})
+			}
 		}
 	}
 	return out, nil

@@ -35,7 +35,10 @@ import (
 // harness runs commands against helm's memory storage, fake kube clients and
 // buffers; it fails the test if anything reaches a real cluster.
 type harness struct {
-	cfg        *action.Configuration
+	cfg *action.Configuration
+	// cfgs, when set, are one release storage per namespace (as helm's are):
+	// ActionConfig(ns) answers cfgs[ns] instead of cfg.
+	cfgs       map[string]*action.Configuration
 	kube       *k8sfake.Clientset
 	out, err   bytes.Buffer
 	in         string
@@ -73,8 +76,14 @@ func (h *harness) run(args ...string) int {
 		Settings: cli.New(),
 		Charts:   nova.Charts,
 		Profiles: nova.Profiles,
-		ActionConfig: func(string) (*action.Configuration, error) {
+		ActionConfig: func(ns string) (*action.Configuration, error) {
 			h.configured++
+			if h.cfgs != nil {
+				if h.cfgs[ns] == nil {
+					h.cfgs[ns] = release.Offline()
+				}
+				return h.cfgs[ns], nil
+			}
 			return h.cfg, nil
 		},
 		KubeClient: func() (kubernetes.Interface, error) { return h.kube, nil },
@@ -202,7 +211,7 @@ func TestPendingReleaseIsNotOverwritten(t *testing.T) {
 
 func TestCleanupKeepsDataUnlessAsked(t *testing.T) {
 	h := newHarness(t)
-	require.Equal(t, ExitOK, h.run("deploy", "--profile", "local", "--wait=false"))
+	require.Equal(t, ExitOK, h.run("deploy", "--profile", "local", "--wait=false", "-n", "nova"))
 	ctx := context.Background()
 	labels := map[string]string{"app.kubernetes.io/instance": "nova", "app.kubernetes.io/part-of": "nova"}
 	_, _ = h.kube.CoreV1().PersistentVolumeClaims("nova").Create(ctx, &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{
@@ -210,18 +219,19 @@ func TestCleanupKeepsDataUnlessAsked(t *testing.T) {
 	_, _ = h.kube.CoreV1().Secrets("nova").Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{
 		Name: "nova-redis-sentinel-auth", Namespace: "nova", Labels: labels, Annotations: map[string]string{"helm.sh/resource-policy": "keep"}}}, metav1.CreateOptions{})
 
-	require.Equal(t, ExitOK, h.run("cleanup"), h.err.String())
+	require.Equal(t, ExitOK, h.run("cleanup", "-n", "nova"), h.err.String())
 	assert.Contains(t, h.out.String(), `Release "nova" uninstalled.`)
 	assert.Contains(t, h.out.String(), "persistentvolumeclaim/data-nova-redis-sentinel-redis-0 in namespace nova")
 	assert.Contains(t, h.out.String(), "secret/nova-redis-sentinel-auth in namespace nova")
-	assert.Contains(t, h.out.String(), "nova-installer cleanup --release nova --delete-data")
+	assert.Contains(t, h.out.String(), "nova-installer cleanup --release nova --delete-data -n nova")
 
 	h.in = "wrong-name\n"
-	assert.Equal(t, ExitFailure, h.run("cleanup", "--delete-data"))
+	assert.Equal(t, ExitFailure, h.run("cleanup", "--delete-data", "-n", "nova"))
+	assert.Contains(t, h.err.String(), `looking for the data of release "nova" in namespace "nova" only`, "the release is gone: -n is used")
 	pvcs, _ := h.kube.CoreV1().PersistentVolumeClaims("nova").List(ctx, metav1.ListOptions{})
 	assert.Len(t, pvcs.Items, 1, "nothing deleted without confirmation")
 
-	require.Equal(t, ExitOK, h.run("cleanup", "--delete-data", "--yes"), h.err.String())
+	require.Equal(t, ExitOK, h.run("cleanup", "--delete-data", "--yes", "-n", "nova"), h.err.String())
 	pvcs, _ = h.kube.CoreV1().PersistentVolumeClaims("nova").List(ctx, metav1.ListOptions{})
 	secrets, _ := h.kube.CoreV1().Secrets("nova").List(ctx, metav1.ListOptions{})
 	assert.Empty(t, pvcs.Items)
@@ -285,11 +295,17 @@ func TestFailedDeploySaysWhyAndHowToRecover(t *testing.T) {
 		Labels: map[string]string{"app.kubernetes.io/instance": "nova"}}, Status: corev1.PodStatus{Conditions: []corev1.PodCondition{
 		{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Message: "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."}}}}, metav1.CreateOptions{})
 
-	assert.Equal(t, ExitFailure, h.run("deploy", "--profile", "local", "--timeout", "1s"))
+	// The same labels in another namespace: another release named nova.
+	_, _ = h.kube.CoreV1().Pods("other").Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "user-service-other", Namespace: "other",
+		Labels: map[string]string{"app.kubernetes.io/instance": "nova"}}, Status: corev1.PodStatus{Conditions: []corev1.PodCondition{
+		{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Message: "0/3 nodes are available"}}}}, metav1.CreateOptions{})
+
+	assert.Equal(t, ExitFailure, h.run("deploy", "--profile", "local", "--timeout", "1s", "-n", "nova"))
 	errOut := h.err.String()
 	assert.Contains(t, errOut, "[redis] StatefulSet nova-redis-sentinel-redis: 0/3 ready", "progress, tier by tier")
 	assert.Contains(t, errOut, "context deadline exceeded")
 	assert.Contains(t, errOut, "Why:\n  pod/user-service-1 in nova: Unschedulable: 0/3 nodes are available")
+	assert.NotContains(t, errOut, "user-service-other", "another namespace's release is not this one")
 	assert.Contains(t, errOut, "nova-installer rollback --release nova")
 	assert.Contains(t, errOut, "nova-installer cleanup --release nova")
 }

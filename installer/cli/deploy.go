@@ -125,7 +125,7 @@ func (o *DeployOptions) Run(env *Env) error {
 		if cerr == nil {
 			stop := make(chan struct{})
 			done := make(chan struct{})
-			go func() { watchProgress(client, o.release, env.Err, stop); close(done) }()
+			go func() { watchProgress(client, cfg, o.release, ns, env.Err, stop); close(done) }()
 			rel, err = release.Deploy(cfg, opts)
 			close(stop)
 			<-done
@@ -136,8 +136,8 @@ func (o *DeployOptions) Run(env *Env) error {
 		rel, err = release.Deploy(cfg, opts)
 	}
 	if err != nil {
-		failed := deployFailed(o.release, err)
-		if why := explain(env, o.release); why != "" && !isSchemaError(err) {
+		failed := deployFailed(o.release, ns, err)
+		if why := explain(env, cfg, o.release, ns); why != "" && !isSchemaError(err) {
 			return fmt.Errorf("%w%s", failed, why)
 		}
 		return failed
@@ -150,7 +150,7 @@ func (o *DeployOptions) Run(env *Env) error {
 }
 
 // deployFailed adds what to do next to a failed deploy.
-func deployFailed(name string, err error) error {
+func deployFailed(name, ns string, err error) error {
 	if isSchemaError(err) {
 		return badInput(err)
 	}
@@ -158,7 +158,8 @@ func deployFailed(name string, err error) error {
 	case release.PendingError, release.DowngradeError:
 		return err
 	}
-	return fmt.Errorf("%w\nThe release may be half-deployed. Inspect: nova-installer history --release %s; "+
-		"recover: nova-installer rollback --release %s (to the last good revision) or nova-installer cleanup --release %s (keeps data volumes and credentials)",
-		err, name, name, name)
+	where := fmt.Sprintf("--release %s -n %s", name, ns)
+	return fmt.Errorf("%w\nThe release may be half-deployed. Inspect: nova-installer history %s; "+
+		"recover: nova-installer rollback %s (to the last good revision) or nova-installer cleanup %s (keeps data volumes and credentials)",
+		err, where, where, where)
 }

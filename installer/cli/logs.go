@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -17,6 +18,18 @@ func newLogsCmd(env *Env) *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			o.Component = args[0]
+			cfg, err := env.ActionConfig(env.namespace())
+			if err != nil {
+				return err
+			}
+			namespaces, found, err := releaseNamespaces(cfg, o.Release, env.namespace())
+			if err != nil {
+				return err
+			}
+			if !found {
+				fmt.Fprintf(env.Err, "Release %q is not installed in namespace %q: looking for its pods in that namespace only.\n", o.Release, env.namespace())
+			}
+			o.Namespaces = namespaces
 			client, err := env.KubeClient()
 			if err != nil {
 				return err

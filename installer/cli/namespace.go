@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 
+	"helm.sh/helm/v3/pkg/action"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/nova-platform/nova/installer/release"
 )
 
 // podSecurityLabels make the API server reject any pod of ours that is not
@@ -33,4 +36,21 @@ func ensureNamespace(env *Env, name string) error {
 	}
 	fmt.Fprintf(env.Err, "Created namespace %s (Pod Security: restricted).\n", name)
 	return nil
+}
+
+// releaseNamespaces are the namespaces the objects of release name live in:
+// those of its newest revision (release.Namespaces: the release namespace
+// and the tier namespaces). found is false when the release has no revision
+// in cfg's namespace; the namespaces are then just fallback (the -n
+// namespace). Never every namespace: a release of the same name in another
+// namespace carries the same labels.
+func releaseNamespaces(cfg *action.Configuration, name, fallback string) (namespaces []string, found bool, err error) {
+	rel, err := release.Last(cfg, name)
+	if err != nil {
+		return nil, false, err
+	}
+	if rel == nil {
+		return []string{fallback}, false, nil
+	}
+	return release.Namespaces(rel), true, nil
 }

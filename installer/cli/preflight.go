@@ -45,11 +45,11 @@ func runPreflight(env *Env, chrt *chart.Chart, opts release.DeployOptions, skip 
 	cfg := release.Offline()
 	manifest, err := release.Render(cfg, opts)
 	if err != nil {
-		return deployFailed(opts.Release, err)
+		return deployFailed(opts.Release, opts.Namespace, err)
 	}
 	client, err := env.KubeClient()
 	if err != nil {
-		return fmt.Errorf("cluster client: %w", err)
+		return fmt.Errorf("cannot reach the cluster (tried %s): %w", env.target(), err)
 	}
 	results, err := preflight.Run(context.Background(), preflight.Input{Client: client, Manifest: manifest,
 		KubeVersion: chrt.Metadata.KubeVersion, Profile: opts.Profile, Target: env.target()}, skip)

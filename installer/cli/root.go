@@ -15,6 +15,7 @@ import (
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/cli"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/nova-platform/nova/installer/values"
 )
@@ -57,6 +58,9 @@ func NewRoot(env *Env) *cobra.Command {
 	root.SetOut(env.Out)
 	root.SetErr(env.Err)
 	env.Settings.AddFlags(root.PersistentFlags())
+	// API server warnings (a Pod Security "would violate", a deprecated API)
+	// as plain lines on stderr, each once, instead of client-go's log format.
+	rest.SetDefaultWarningHandler(rest.NewWarningWriter(env.Err, rest.WarningWriterOptions{Deduplicate: true}))
 	if env.ActionConfig == nil {
 		env.ActionConfig = env.helmActionConfig
 	}

@@ -23,7 +23,7 @@ func newTemplateCmd(env *Env) *cobra.Command {
 			cfg := release.Offline()
 			manifest, err := release.Render(cfg, opts)
 			if err != nil {
-				return deployFailed(o.release, err)
+				return deployFailed(o.release, opts.Namespace, err)
 			}
 			_, err = fmt.Fprint(env.Out, manifest)
 			return err

@@ -34,38 +34,47 @@ func (p Problem) String() string {
 // LogLines is how many log lines of a crashing container are shown.
 const LogLines = 10
 
-// Release lists the problems of a release's pods, PVCs and Jobs, everywhere.
-func Release(ctx context.Context, c kubernetes.Interface, name string) ([]Problem, error) {
+// Release lists the problems of a release's pods, PVCs and Jobs in the given
+// namespaces: the release's (release.Namespaces), not every namespace, where a
+// release of the same name may live too.
+func Release(ctx context.Context, c kubernetes.Interface, name string, namespaces []string) ([]Problem, error) {
 	sel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + name}
 	var out []Problem
-	pods, err := c.CoreV1().Pods("").List(ctx, sel)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range pods.Items {
-		out = append(out, podProblems(ctx, c, p)...)
-	}
-	pvcs, err := c.CoreV1().PersistentVolumeClaims("").List(ctx, sel)
-	if err != nil {
-		return nil, err
-	}
-	for _, pvc := range pvcs.Items {
-		if pvc.Status.Phase != corev1.ClaimBound {
-			msg := "not bound"
-			if e := lastEvent(ctx, c, pvc.Namespace, "PersistentVolumeClaim", pvc.Name); e != "" {
-				msg += ": " + e
-			}
-			out = append(out, Problem{Object: object("pvc", pvc.Namespace, pvc.Name), Reason: "Unbound", Message: msg})
+	for _, ns := range namespaces {
+		pods, err := c.CoreV1().Pods(ns).List(ctx, sel)
+		if err != nil {
+			return nil, err
 		}
-	}
-	jobs, err := c.BatchV1().Jobs("").List(ctx, sel)
-	if err != nil {
-		return nil, err
-	}
-	for _, j := range jobs.Items {
-		for _, cond := range j.Status.Conditions {
-			if cond.Type == "Failed" && cond.Status == corev1.ConditionTrue {
-				out = append(out, Problem{Object: object("job", j.Namespace, j.Name), Reason: "JobFailed", Message: cond.Reason + ": " + cond.Message})
+		for _, p := range pods.Items {
+			out = append(out, podProblems(ctx, c, p)...)
+		}
+		pvcs, err := c.CoreV1().PersistentVolumeClaims(ns).List(ctx, sel)
+		if err != nil {
+			return nil, err
+		}
+		for _, pvc := range pvcs.Items {
+			if pvc.Status.Phase != corev1.ClaimBound {
+				msg := "not bound"
+				if e := lastEvent(ctx, c, pvc.Namespace, "PersistentVolumeClaim", pvc.Name); e != "" {
+					msg += ": " + e
+				}
+				out = append(out, Problem{Object: object("pvc", pvc.Namespace, pvc.Name), Reason: "Unbound", Message: msg})
+			}
+		}
+		created, err := failedCreates(ctx, c, ns, sel)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, created...)
+		jobs, err := c.BatchV1().Jobs(ns).List(ctx, sel)
+		if err != nil {
+			return nil, err
+		}
+		for _, j := range jobs.Items {
+			for _, cond := range j.Status.Conditions {
+				if cond.Type == "Failed" && cond.Status == corev1.ConditionTrue {
+					out = append(out, Problem{Object: object("job", j.Namespace, j.Name), Reason: "JobFailed", Message: cond.Reason + ": " + cond.Message})
+				}
 			}
 		}
 	}
@@ -103,18 +112,67 @@ func podProblems(ctx context.Context, c kubernetes.Interface, p corev1.Pod) []Pr
 	return out
 }
 
+// failedCreates reports StatefulSets and ReplicaSets whose controller could
+// not create their pods (admission refused them: Pod Security, quotas): no
+// pod exists to say why, only the controller's FailedCreate event.
+func failedCreates(ctx context.Context, c kubernetes.Interface, ns string, sel metav1.ListOptions) ([]Problem, error) {
+	type owner struct{ kind, name string }
+	var owners []owner
+	sts, err := c.AppsV1().StatefulSets(ns).List(ctx, sel)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range sts.Items {
+		if s.Status.ReadyReplicas < replicas(s.Spec.Replicas) {
+			owners = append(owners, owner{"StatefulSet", s.Name})
+		}
+	}
+	rss, err := c.AppsV1().ReplicaSets(ns).List(ctx, sel)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rss.Items {
+		if want := replicas(r.Spec.Replicas); want > 0 && r.Status.ReadyReplicas < want {
+			owners = append(owners, owner{"ReplicaSet", r.Name})
+		}
+	}
+	var out []Problem
+	for _, o := range owners {
+		if reason, msg := lastWarning(ctx, c, ns, o.kind, o.name); reason == "FailedCreate" {
+			out = append(out, Problem{Object: object(strings.ToLower(o.kind), ns, o.name), Reason: reason, Message: msg})
+		}
+	}
+	return out, nil
+}
+
+func replicas(p *int32) int32 {
+	if p == nil {
+		return 1
+	}
+	return *p
+}
+
+// lastEvent is the newest warning about an object, as "Reason: message".
 func lastEvent(ctx context.Context, c kubernetes.Interface, ns, kind, name string) string {
+	if reason, msg := lastWarning(ctx, c, ns, kind, name); reason != "" {
+		return reason + ": " + msg
+	}
+	return ""
+}
+
+func lastWarning(ctx context.Context, c kubernetes.Interface, ns, kind, name string) (reason, message string) {
 	evs, err := c.CoreV1().Events(ns).List(ctx, metav1.ListOptions{FieldSelector: "involvedObject.kind=" + kind + ",involvedObject.name=" + name})
-	if err != nil || len(evs.Items) == 0 {
-		return ""
+	if err != nil {
+		return "", ""
 	}
 	sort.Slice(evs.Items, func(i, j int) bool { return evs.Items[i].LastTimestamp.Before(&evs.Items[j].LastTimestamp) })
 	for i := len(evs.Items) - 1; i >= 0; i-- {
-		if e := evs.Items[i]; e.Type == corev1.EventTypeWarning {
-			return e.Reason + ": " + e.Message
+		e := evs.Items[i]
+		if e.Type == corev1.EventTypeWarning && e.InvolvedObject.Kind == kind && e.InvolvedObject.Name == name {
+			return e.Reason, e.Message
 		}
 	}
-	return ""
+	return "", ""
 }
 
 func lastLogs(ctx context.Context, c kubernetes.Interface, p corev1.Pod, container string) []string {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,12 +19,16 @@ import (
 
 // Options say whose logs and how many.
 type Options struct {
-	Release   string
-	Component string // user-service, redis, sentinel, haproxy, postgres, etcd, ...
-	Container string // "" = every container
-	Follow    bool
-	Since     time.Duration
-	Tail      int64 // < 0 = all
+	Release string
+	// Namespaces are where the release's pods are looked for: the release's
+	// (release.Namespaces), not every namespace, where a release of the same
+	// name may live too.
+	Namespaces []string
+	Component  string // user-service, redis, sentinel, haproxy, postgres, etcd, ...
+	Container  string // "" = every container
+	Follow     bool
+	Since      time.Duration
+	Tail       int64 // < 0 = all
 }
 
 // aliases: names users say for a container of another component's pods.
@@ -38,19 +43,24 @@ func Stream(ctx context.Context, c kubernetes.Interface, o Options, out io.Write
 			container = a[1]
 		}
 	}
-	pods, err := c.CoreV1().Pods("").List(ctx, metav1.ListOptions{
-		LabelSelector: fmt.Sprintf("app.kubernetes.io/instance=%s,app.kubernetes.io/component=%s", o.Release, component)})
-	if err != nil {
-		return err
+	sel := metav1.ListOptions{LabelSelector: fmt.Sprintf("app.kubernetes.io/instance=%s,app.kubernetes.io/component=%s", o.Release, component)}
+	var pods []corev1.Pod
+	for _, ns := range o.Namespaces {
+		list, err := c.CoreV1().Pods(ns).List(ctx, sel)
+		if err != nil {
+			return err
+		}
+		pods = append(pods, list.Items...)
 	}
-	if len(pods.Items) == 0 {
-		return fmt.Errorf("no pods of %q in release %q (components: the service names, redis, sentinel, haproxy, postgres, etcd)", o.Component, o.Release)
+	if len(pods) == 0 {
+		return fmt.Errorf("no pods of %q in release %q in namespaces %s (components: the service names, redis, sentinel, haproxy, postgres, etcd)",
+			o.Component, o.Release, strings.Join(o.Namespaces, ", "))
 	}
-	sort.Slice(pods.Items, func(i, j int) bool { return pods.Items[i].Name < pods.Items[j].Name })
+	sort.Slice(pods, func(i, j int) bool { return pods[i].Name < pods[j].Name })
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
-	for _, p := range pods.Items {
+	for _, p := range pods {
 		for _, ctr := range p.Spec.Containers {
 			if container != "" && ctr.Name != container {
 				continue

@@ -13,8 +13,11 @@ import (
 	"time"
 
 	"helm.sh/helm/v3/pkg/release"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	novarelease "github.com/nova-platform/nova/installer/release"
 )
 
 // Tiers maps each chart to the tier shown in the report.
@@ -51,30 +54,43 @@ type Endpoint struct {
 	Address string `json:"address"`
 }
 
-// Collect reads the release's objects in every namespace (tier namespaces included).
+// Collect reads the release's objects in the namespaces of the release
+// (novarelease.Namespaces: the release namespace and the tier namespaces), so
+// a release of the same name in another namespace is not reported.
 func Collect(ctx context.Context, c kubernetes.Interface, rel *release.Release, profileLabel string) (*Report, error) {
 	r := &Report{Release: rel.Name, Namespace: rel.Namespace, Revision: rel.Version, Status: rel.Info.Status.String(),
 		Chart: rel.Chart.Metadata.Name + "-" + rel.Chart.Metadata.Version, Profile: rel.Labels[profileLabel],
 		LastDeployed: rel.Info.LastDeployed.Time, PostgresLead: "unknown"}
+	namespaces := novarelease.Namespaces(rel)
 	sel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + rel.Name}
-	workloads, err := Workloads(ctx, c, rel.Name)
+	workloads, err := Workloads(ctx, c, rel.Name, namespaces)
 	if err != nil {
 		return nil, err
 	}
 	r.Workloads = workloads
-	leaders, err := c.CoreV1().Pods("").List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + rel.Name + ",app.kubernetes.io/name=postgres-ha,role=primary"})
-	if err == nil && len(leaders.Items) > 0 {
-		var names []string
-		for _, p := range leaders.Items {
-			names = append(names, p.Name)
+	leaderSel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + rel.Name + ",app.kubernetes.io/name=postgres-ha,role=primary"}
+	var leaders []string
+	for _, ns := range namespaces {
+		pods, err := c.CoreV1().Pods(ns).List(ctx, leaderSel)
+		if err != nil {
+			continue // the leader is "unknown" when it cannot be read
 		}
-		r.PostgresLead = strings.Join(names, ", ")
+		for _, p := range pods.Items {
+			leaders = append(leaders, p.Name)
+		}
 	}
-	svcs, err := c.CoreV1().Services("").List(ctx, sel)
-	if err != nil {
-		return nil, fmt.Errorf("list Services: %w", err)
+	if len(leaders) > 0 {
+		r.PostgresLead = strings.Join(leaders, ", ")
 	}
-	for _, s := range svcs.Items {
+	var svcs []corev1.Service
+	for _, ns := range namespaces {
+		list, err := c.CoreV1().Services(ns).List(ctx, sel)
+		if err != nil {
+			return nil, fmt.Errorf("list Services in %s: %w", ns, err)
+		}
+		svcs = append(svcs, list.Items...)
+	}
+	for _, s := range svcs {
 		component := s.Labels["app.kubernetes.io/component"]
 		if s.Spec.ClusterIP == "None" || component == "metrics" || len(s.Spec.Ports) == 0 {
 			continue
@@ -91,23 +107,26 @@ func Collect(ctx context.Context, c kubernetes.Interface, rel *release.Release, 
 
 var tierOrder = map[string]int{"redis": 0, "database": 1, "services": 2}
 
-// Workloads are the release's StatefulSets and Deployments, tier by tier.
-func Workloads(ctx context.Context, c kubernetes.Interface, name string) ([]Workload, error) {
+// Workloads are the release's StatefulSets and Deployments in the given
+// namespaces (the release's: novarelease.Namespaces), tier by tier.
+func Workloads(ctx context.Context, c kubernetes.Interface, name string, namespaces []string) ([]Workload, error) {
 	sel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + name}
 	var out []Workload
-	sts, err := c.AppsV1().StatefulSets("").List(ctx, sel)
-	if err != nil {
-		return nil, fmt.Errorf("list StatefulSets: %w", err)
-	}
-	for _, s := range sts.Items {
-		out = append(out, Workload{Tiers[s.Labels["app.kubernetes.io/name"]], "StatefulSet", s.Namespace, s.Name, s.Status.ReadyReplicas, replicas(s.Spec.Replicas)})
-	}
-	deps, err := c.AppsV1().Deployments("").List(ctx, sel)
-	if err != nil {
-		return nil, fmt.Errorf("list Deployments: %w", err)
-	}
-	for _, d := range deps.Items {
-		out = append(out, Workload{Tiers[d.Labels["app.kubernetes.io/name"]], "Deployment", d.Namespace, d.Name, d.Status.ReadyReplicas, replicas(d.Spec.Replicas)})
+	for _, ns := range namespaces {
+		sts, err := c.AppsV1().StatefulSets(ns).List(ctx, sel)
+		if err != nil {
+			return nil, fmt.Errorf("list StatefulSets in %s: %w", ns, err)
+		}
+		for _, s := range sts.Items {
+			out = append(out, Workload{Tiers[s.Labels["app.kubernetes.io/name"]], "StatefulSet", s.Namespace, s.Name, s.Status.ReadyReplicas, replicas(s.Spec.Replicas)})
+		}
+		deps, err := c.AppsV1().Deployments(ns).List(ctx, sel)
+		if err != nil {
+			return nil, fmt.Errorf("list Deployments in %s: %w", ns, err)
+		}
+		for _, d := range deps.Items {
+			out = append(out, Workload{Tiers[d.Labels["app.kubernetes.io/name"]], "Deployment", d.Namespace, d.Name, d.Status.ReadyReplicas, replicas(d.Spec.Replicas)})
+		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]

@@ -43,6 +43,15 @@ func svc(ns, name, chart, component string, port int32, headless bool) *corev1.S
 	return s
 }
 
+// tierNamespaces is the manifest of the umbrella chart's tier Namespaces.
+func tierNamespaces(names ...string) string {
+	var m string
+	for _, n := range names {
+		m += "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + n + "\n"
+	}
+	return m
+}
+
 func TestStatusReport(t *testing.T) {
 	one := int32(1)
 	objects := []runtime.Object{
@@ -59,8 +68,9 @@ func TestStatusReport(t *testing.T) {
 		svc("nova-services", "user-service", "nova-services", "user-service", 8080, false),
 	}
 	rel := &release.Release{Name: "nova", Namespace: "nova", Version: 4, Labels: map[string]string{"nova-profile": "production"},
-		Chart: &chart.Chart{Metadata: &chart.Metadata{Name: "nova", Version: "0.1.0"}},
-		Info:  &release.Info{Status: release.StatusDeployed, LastDeployed: helmtime.Time{Time: time.Date(2026, 11, 27, 5, 0, 0, 0, time.UTC)}}}
+		Manifest: tierNamespaces("nova-redis", "nova-database", "nova-services"),
+		Chart:    &chart.Chart{Metadata: &chart.Metadata{Name: "nova", Version: "0.1.0"}},
+		Info:     &release.Info{Status: release.StatusDeployed, LastDeployed: helmtime.Time{Time: time.Date(2026, 11, 27, 5, 0, 0, 0, time.UTC)}}}
 	report, err := Collect(context.Background(), fake.NewSimpleClientset(objects...), rel, "nova-profile")
 	require.NoError(t, err)
 	assert.False(t, report.Ready(), "one etcd member is not ready")
@@ -75,4 +85,42 @@ func TestStatusReport(t *testing.T) {
 	want, err := os.ReadFile(golden)
 	require.NoError(t, err)
 	assert.Equal(t, string(want), out.String())
+}
+
+// Two releases named nova, in namespaces a and b (b with a tier namespace):
+// the status of a shows a's objects only.
+func TestStatusOfTheReleaseNamespacesOnly(t *testing.T) {
+	objects := []runtime.Object{
+		sts("a", "nova-redis-sentinel-redis", "redis-sentinel", 3, 3),
+		sts("b", "nova-redis-sentinel-redis", "redis-sentinel", 1, 3),
+		sts("b-database", "nova-postgres-ha-postgres", "postgres-ha", 1, 3),
+		&corev1.Pod{ObjectMeta: meta("b-database", "nova-postgres-ha-postgres-0", "postgres-ha", "postgres", "role", "primary")},
+		svc("a", "nova-redis-sentinel-master", "redis-sentinel", "master", 6379, false),
+		svc("b", "nova-redis-sentinel-master", "redis-sentinel", "master", 6379, false),
+		svc("b-database", "nova-postgres-ha-primary", "postgres-ha", "primary", 5432, false),
+	}
+	c := fake.NewSimpleClientset(objects...)
+	ws, err := Workloads(context.Background(), c, "nova", []string{"a"})
+	require.NoError(t, err)
+	assert.Equal(t, []Workload{{"redis", "StatefulSet", "a", "nova-redis-sentinel-redis", 3, 3}}, ws)
+
+	rel := func(ns, manifest string) *release.Release {
+		return &release.Release{Name: "nova", Namespace: ns, Version: 1, Manifest: manifest,
+			Chart: &chart.Chart{Metadata: &chart.Metadata{Name: "nova", Version: "0.1.0"}}, Info: &release.Info{Status: release.StatusDeployed}}
+	}
+	report, err := Collect(context.Background(), c, rel("a", ""), "nova-profile")
+	require.NoError(t, err)
+	assert.Equal(t, ws, report.Workloads)
+	assert.True(t, report.Ready(), "b's unready StatefulSets are not a's")
+	assert.Equal(t, "unknown", report.PostgresLead, "b's leader is not a's")
+	assert.Equal(t, []Endpoint{{"redis", "nova-redis-sentinel-master", "nova-redis-sentinel-master.a.svc:6379"}}, report.Endpoints)
+
+	report, err = Collect(context.Background(), c, rel("b", tierNamespaces("b-database")), "nova-profile")
+	require.NoError(t, err)
+	assert.Len(t, report.Workloads, 2, "b's tier namespace is looked at")
+	assert.Equal(t, "nova-postgres-ha-postgres-0", report.PostgresLead)
+	assert.Len(t, report.Endpoints, 2)
+	for _, w := range report.Workloads {
+		assert.NotEqual(t, "a", w.Namespace)
+	}
 }
