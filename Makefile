@@ -24,14 +24,18 @@ HELM_LDFLAGS := -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
 	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 \
 	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$(HELM_K8S_MINOR)
 
-.PHONY: all tools schemas deps lint score test test-go bench-failover installer cluster-tools package clean help
+.PHONY: all tools schemas deps lint score test test-go test-e2e bench-failover bench-deploy installer cluster-tools \
+	cluster-up cluster-down demo package clean help
 all: test
 
 help:
-	@echo "make test      tools + lint + every test (what CI runs)"
+	@echo "make demo      simulated cluster + nova-installer deploy --profile local + status"
+	@echo "make cluster-up / cluster-down  start / stop the simulated cluster (NODES=3)"
+	@echo "make test      tools + lint + every test, end-to-end included (what CI runs)"
 	@echo "make lint      helm lint --strict (every chart x profile), ct lint, yamllint"
 	@echo "make package   packaged charts and a chart repository index in dist/"
 	@echo "make bench-failover  failover times of Redis and PostgreSQL, 5 trials each"
+	@echo "make bench-deploy    nova-installer deploy vs helm install, 5 rounds each"
 	@echo "make score     kube-score advice on the production render"
 	@echo "make cluster-tools  build Kubernetes, etcd and kwok from source into ./bin (about 11 min)"
 	@echo "make installer build bin/nova-installer (charts and profiles built in)"
@@ -69,7 +73,7 @@ installer:
 # Kubernetes built from source for the proving ground (kube-apiserver,
 # kube-controller-manager, kube-scheduler v1.36.3, etcd v3.6.8, kwok v0.8.0):
 # pinned by tests/cluster/tools/go.mod. About 11 minutes and 2.1 GB from an
-# empty cache. Not part of `make test` yet.
+# empty cache.
 CLUSTER_TOOLS         := tests/cluster/tools
 CLUSTER_K8S_VERSION   := $(shell sed -n 's|^[[:space:]]*k8s.io/kubernetes \(v[0-9.]*\)$$|\1|p' $(CLUSTER_TOOLS)/go.mod)
 CLUSTER_K8S_PARTS     := $(subst ., ,$(patsubst v%,%,$(CLUSTER_K8S_VERSION)))
@@ -104,15 +108,49 @@ score: tools deps
 	helm template nova charts/nova -f values/production.yaml | kube-score score \
 		--ignore-test container-image-pull-policy --ignore-test container-security-context-user-group-id - || true
 
+# The simulated clusters' packages run one at a time after the rest: an API
+# server next to the failover tests' timed processes would skew them.
+E2E_PACKAGES := ./cluster/... ./e2e/...
 test-go: tools deps
 	go vet ./... && go test ./...
 	cd tools && go vet ./... && go test ./...
-	cd tests && go vet ./... && NOVA_KUBE_SCHEMAS=$(SCHEMA_DIR) go test -timeout 20m ./...
+	cd tests && go vet ./... && NOVA_KUBE_SCHEMAS=$(SCHEMA_DIR) go test -timeout 20m \
+		$$(go list ./... | grep -v -e /tests/cluster -e /tests/e2e)
 
-test: lint test-go
+# End-to-end: nova-installer, helm and the charts on the simulated cluster.
+test-e2e: tools deps cluster-tools
+	cd tests && NOVA_E2E=1 NOVA_BIN=$(BIN) go test -p 1 -count=1 -timeout 15m $(E2E_PACKAGES)
+
+test: lint test-go test-e2e
+
+# The simulated cluster (tests/cluster): a real control plane with kwok nodes.
+CLUSTER_DIR := $(CURDIR)/.cache/cluster
+NODES       ?= 3
+NOVA_CLUSTER = cd tests && go run ./cluster/cmd/nova-cluster
+cluster-up: cluster-tools
+	$(NOVA_CLUSTER) up --dir $(CLUSTER_DIR) --bin $(BIN) --nodes $(NODES)
+cluster-down:
+	$(NOVA_CLUSTER) down --dir $(CLUSTER_DIR)
+
+# The README's main command: the local profile on the simulated cluster.
+demo: tools cluster-tools installer
+	$(NOVA_CLUSTER) up --reuse --dir $(CLUSTER_DIR) --bin $(BIN) --nodes $(NODES)
+	$(BIN)/nova-installer --kubeconfig $(CLUSTER_DIR)/kubeconfig deploy --profile local -n nova --create-namespace
+	$(BIN)/nova-installer --kubeconfig $(CLUSTER_DIR)/kubeconfig status -n nova
+	@echo
+	@echo "The pods are simulated by kwok: no container runs. Try:"
+	@echo "  export KUBECONFIG=$(CLUSTER_DIR)/kubeconfig"
+	@echo "  bin/nova-installer history -n nova; bin/helm list -A; kubectl get pods -n nova -o wide"
+	@echo "Stop the cluster with: make cluster-down"
 
 # Failover figures from the charts' own config run as real processes (needs the
 # apt packages .ci/run installs): 5 trials per scenario, min/median/max.
+# nova-installer deploy vs helm install of the same chart and values, 5 rounds
+# each on a fresh simulated cluster: min/median/max and the median ratio.
+bench-deploy: tools deps cluster-tools
+	cd tests && NOVA_BENCH_DEPLOY=1 NOVA_E2E=1 NOVA_BIN=$(BIN) go test -count=1 -timeout 20m -run TestDeployBenchmark -v ./e2e | \
+		grep -v -e '^=== ' -e '^--- ' -e '^PASS' -e '^ok' -e '_test.go:[0-9]*: \$$ '
+
 bench-failover: tools
 	cd tests && NOVA_BENCH_FAILOVER=1 go test -count=1 -timeout 40m -run TestFailoverBenchmark -v ./failover | \
 		grep -v -e '^=== ' -e '^--- ' -e '^PASS' -e '^ok'
@@ -123,5 +161,5 @@ package: tools deps
 	helm repo index dist
 	@ls dist
 
-clean:
+clean: cluster-down
 	rm -rf bin dist .cache charts/*/charts
