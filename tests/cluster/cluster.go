@@ -64,10 +64,10 @@ type Config struct {
 
 // State is what Up records in Dir/state.json.
 type State struct {
-	Server     string  `json:"server"`
-	Kubeconfig string  `json:"kubeconfig"`
+	Server     string   `json:"server"`
+	Kubeconfig string   `json:"kubeconfig"`
 	Nodes      []string `json:"nodes"`
-	Procs      []*Proc `json:"processes"`
+	Procs      []*Proc  `json:"processes"`
 }
 
 // Cluster is a running proving ground.

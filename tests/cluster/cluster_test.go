@@ -110,7 +110,7 @@ func TestClusterLifecycle(t *testing.T) {
 	t.Run("a Job completes", func(t *testing.T) {
 		job := &batchv1.Job{
 			ObjectMeta: metav1.ObjectMeta{Name: "once", Namespace: ns},
-			Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{Spec: compliantPod("")}},
+			Spec:       batchv1.JobSpec{Template: corev1.PodTemplateSpec{Spec: compliantPod("")}},
 		}
 		job.Spec.Template.Spec.RestartPolicy = corev1.RestartPolicyNever
 		_, err := client.BatchV1().Jobs(ns).Create(ctx, job, metav1.CreateOptions{})
@@ -199,4 +199,3 @@ func poll(t *testing.T, ctx context.Context, what string, check func() error) {
 		}
 	}
 }
-

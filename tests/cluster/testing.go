@@ -58,4 +58,3 @@ func ForTest(t testing.TB, nodes int) *Cluster {
 	}
 	return c
 }
-
