@@ -335,3 +335,13 @@ current-context: nowhere
 	assert.Contains(t, errOut.String(), "[FAIL] kube-api")
 	assert.Contains(t, errOut.String(), "tried "+kubeconfig+", nowhere, server https://127.0.0.1:1")
 }
+
+func TestShortVerboseFlagIsDebug(t *testing.T) {
+	for _, flag := range []string{"-v", "--debug"} {
+		var out, errOut bytes.Buffer
+		env := &Env{Streams: Streams{In: strings.NewReader(""), Out: &out, Err: &errOut}, Settings: cli.New(),
+			Charts: nova.Charts, Profiles: nova.Profiles}
+		require.Equal(t, ExitOK, Main(env, []string{flag, "profiles"}), errOut.String())
+		assert.True(t, env.Settings.Debug, "%s turns on helm's debug output", flag)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/cli"
 	"k8s.io/client-go/kubernetes"
@@ -57,7 +58,15 @@ func NewRoot(env *Env) *cobra.Command {
 	root.SetIn(env.In)
 	root.SetOut(env.Out)
 	root.SetErr(env.Err)
-	env.Settings.AddFlags(root.PersistentFlags())
+	// helm's global flags, with -v as the short form of --debug.
+	helmFlags := pflag.NewFlagSet("helm", pflag.ContinueOnError)
+	env.Settings.AddFlags(helmFlags)
+	helmFlags.VisitAll(func(f *pflag.Flag) {
+		if f.Name == "debug" {
+			f.Shorthand = "v"
+		}
+		root.PersistentFlags().AddFlag(f)
+	})
 	// API server warnings (a Pod Security "would violate", a deprecated API)
 	// as plain lines on stderr, each once, instead of client-go's log format.
 	rest.SetDefaultWarningHandler(rest.NewWarningWriter(env.Err, rest.WarningWriterOptions{Deduplicate: true}))
