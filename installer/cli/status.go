@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
@@ -16,7 +17,7 @@ func newStatusCmd(env *Env) *cobra.Command {
 	name, output := "nova", "table"
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show the release, the readiness of every tier, the PostgreSQL leader and the endpoints",
+		Short: "Show the release, the readiness of every tier, the Redis master, the PostgreSQL leader and the endpoints",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			if output != "table" && output != "json" && output != "yaml" {
@@ -37,7 +38,14 @@ func newStatusCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			report, err := status.Collect(context.Background(), client, rel, release.ProfileLabel)
+			// The Sentinels name the Redis master; they are reached by
+			// port-forward. Without a REST config the master is "unknown (...)".
+			restConfig, configErr := env.Settings.RESTClientGetter().ToRESTConfig()
+			dial := status.PortForwardDialer(restConfig)
+			if configErr != nil {
+				dial = func(context.Context, string, string, int) (net.Conn, error) { return nil, configErr }
+			}
+			report, err := status.Collect(context.Background(), client, rel, release.ProfileLabel, status.WithRedisDialer(dial))
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 // Package status reports what the Nova release runs: the release itself, the
-// readiness of every workload tier by tier, the PostgreSQL leader (the role
-// label Patroni's callback maintains) and the endpoints clients connect to.
+// readiness of every workload tier by tier, the Redis master (asked of the
+// Sentinels), the PostgreSQL leader (the role label Patroni's callback
+// maintains) and the endpoints clients connect to.
 package status
 
 import (
@@ -33,6 +34,7 @@ type Report struct {
 	Profile      string     `json:"profile"`
 	LastDeployed time.Time  `json:"lastDeployed"`
 	Workloads    []Workload `json:"workloads"`
+	RedisMaster  string     `json:"redisMaster"`
 	PostgresLead string     `json:"postgresLeader"`
 	Endpoints    []Endpoint `json:"endpoints"`
 }
@@ -54,13 +56,30 @@ type Endpoint struct {
 	Address string `json:"address"`
 }
 
+// Option adds to what Collect reports.
+type Option func(*options)
+
+type options struct{ redisDial Dialer }
+
+// WithRedisDialer makes Collect ask the Sentinels for the Redis master
+// (RedisMaster), reaching them with dial; without it the master is "unknown".
+func WithRedisDialer(dial Dialer) Option { return func(o *options) { o.redisDial = dial } }
+
+// redisMasterTimeout bounds the search for the Redis master, all pods together.
+var redisMasterTimeout = 20 * time.Second
+
 // Collect reads the release's objects in the namespaces of the release
 // (novarelease.Namespaces: the release namespace and the tier namespaces), so
-// a release of the same name in another namespace is not reported.
-func Collect(ctx context.Context, c kubernetes.Interface, rel *release.Release, profileLabel string) (*Report, error) {
+// a release of the same name in another namespace is not reported. A Redis
+// master that cannot be found is "unknown (<why>)", not an error.
+func Collect(ctx context.Context, c kubernetes.Interface, rel *release.Release, profileLabel string, opts ...Option) (*Report, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	r := &Report{Release: rel.Name, Namespace: rel.Namespace, Revision: rel.Version, Status: rel.Info.Status.String(),
 		Chart: rel.Chart.Metadata.Name + "-" + rel.Chart.Metadata.Version, Profile: rel.Labels[profileLabel],
-		LastDeployed: rel.Info.LastDeployed.Time, PostgresLead: "unknown"}
+		LastDeployed: rel.Info.LastDeployed.Time, RedisMaster: "unknown", PostgresLead: "unknown"}
 	namespaces := novarelease.Namespaces(rel)
 	sel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + rel.Name}
 	workloads, err := Workloads(ctx, c, rel.Name, namespaces)
@@ -68,6 +87,11 @@ func Collect(ctx context.Context, c kubernetes.Interface, rel *release.Release, 
 		return nil, err
 	}
 	r.Workloads = workloads
+	if o.redisDial != nil {
+		rctx, cancel := context.WithTimeout(ctx, redisMasterTimeout)
+		r.RedisMaster = redisMasterOrReason(rctx, c, o.redisDial, rel.Name, namespaces)
+		cancel()
+	}
 	leaderSel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + rel.Name + ",app.kubernetes.io/name=postgres-ha,role=primary"}
 	var leaders []string
 	for _, ns := range namespaces {
@@ -171,7 +195,7 @@ func (r *Report) PrintTable(out io.Writer) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\nPostgreSQL leader: %s\n\nEndpoints:\n", r.PostgresLead)
+	fmt.Fprintf(out, "\nRedis master: %s\nPostgreSQL leader: %s\n\nEndpoints:\n", r.RedisMaster, r.PostgresLead)
 	w = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	for _, e := range r.Endpoints {
 		fmt.Fprintf(w, "  %s\t%s\t%s\n", e.Tier, e.Service, e.Address)

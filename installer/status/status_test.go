@@ -71,9 +71,16 @@ func TestStatusReport(t *testing.T) {
 		Manifest: tierNamespaces("nova-redis", "nova-database", "nova-services"),
 		Chart:    &chart.Chart{Metadata: &chart.Metadata{Name: "nova", Version: "0.1.0"}},
 		Info:     &release.Info{Status: release.StatusDeployed, LastDeployed: helmtime.Time{Time: time.Date(2026, 11, 27, 5, 0, 0, 0, time.UTC)}}}
-	report, err := Collect(context.Background(), fake.NewSimpleClientset(objects...), rel, "nova-profile")
+	// The Redis pods; the Sentinel of the first names the third as master.
+	objects = append(objects, threePods()...)
+	objects = append(objects, authSecret(redisNS, "password", testPassword))
+	s := startFakeSentinel(t, testPassword,
+		master("nova-redis-sentinel-redis-2.nova-redis-sentinel-headless.nova-redis.svc.cluster.local", "master"))
+	d := &dialer{addrs: map[string]string{redisNS + "/nova-redis-sentinel-redis-0": s.addr}}
+	report, err := Collect(context.Background(), fake.NewSimpleClientset(objects...), rel, "nova-profile", WithRedisDialer(d.dial))
 	require.NoError(t, err)
 	assert.False(t, report.Ready(), "one etcd member is not ready")
+	assert.Equal(t, "nova-redis-sentinel-redis-2", report.RedisMaster)
 	assert.Equal(t, "nova-postgres-ha-postgres-1", report.PostgresLead)
 
 	var out bytes.Buffer
