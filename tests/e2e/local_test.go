@@ -62,14 +62,18 @@ func TestLocalProfileLifecycle(t *testing.T) {
 	t.Run("status reports the release", func(t *testing.T) {
 		r := e.mustSucceed(t, e.installer(t, "status", "-n", ns, "-o", "json"))
 		var report struct {
-			Profile   string
-			Revision  int
-			Workloads []struct{ Ready, Desired int32 }
+			Profile     string
+			Revision    int
+			RedisMaster string
+			Workloads   []struct{ Ready, Desired int32 }
 		}
 		require.NoError(t, json.Unmarshal([]byte(r.stdout), &report), r.stdout)
 		assert.Equal(t, "local", report.Profile)
 		assert.Equal(t, 1, report.Revision)
 		assert.Len(t, report.Workloads, len(first))
+		// No container runs here, so no Sentinel answers: status says why
+		// instead of failing.
+		assert.Regexp(t, `^unknown \(sentinel on all 3 pods: .*port-forward`, report.RedisMaster)
 	})
 
 	t.Run("the same deploy again changes nothing", func(t *testing.T) {
