@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -157,4 +160,46 @@ func TestCleanupFindsDataInTierNamespaces(t *testing.T) {
 	assert.NotContains(t, h.out.String(), "in namespace b")
 	pvcs, secrets := dataLeft(t, h.kube, "b")
 	assert.Equal(t, 2, pvcs+secrets, "b's data remains")
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// When the deploy ends, progress prints the state it ended in: a rolling
+// StatefulSet's last line is "3/3 ready", not the "2/3" of the last tick.
+func TestProgressEndsWithTheFinalState(t *testing.T) {
+	kube := k8sfake.NewSimpleClientset()
+	seedRelease(t, kube, "a", 2)
+	defer func(old time.Duration) { progressInterval = old }(progressInterval)
+	progressInterval = time.Hour // no tick: only the first and the final poll
+
+	var out lockedBuffer
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() { watchProgress(kube, release.Offline(), "nova", "a", &out, stop); close(done) }()
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "2/3 ready") }, 5*time.Second, 10*time.Millisecond)
+
+	ctx := context.Background()
+	sts, err := kube.AppsV1().StatefulSets("a").Get(ctx, "nova-redis-sentinel-redis", metav1.GetOptions{})
+	require.NoError(t, err)
+	sts.Status.ReadyReplicas = 3
+	_, err = kube.AppsV1().StatefulSets("a").UpdateStatus(ctx, sts, metav1.UpdateOptions{})
+	require.NoError(t, err)
+	close(stop)
+	<-done
+	assert.Equal(t, "[redis] StatefulSet nova-redis-sentinel-redis: 2/3 ready\n[redis] StatefulSet nova-redis-sentinel-redis: 3/3 ready\n", out.String())
 }

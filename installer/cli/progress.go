@@ -33,22 +33,29 @@ func deployNamespaces(cfg *action.Configuration, name, namespace string) []strin
 // tick from the release record in cfg; namespace until there is one).
 func watchProgress(client kubernetes.Interface, cfg *action.Configuration, release, namespace string, out io.Writer, stop <-chan struct{}) {
 	seen := map[string]string{}
+	report := func() {
+		ws, err := status.Workloads(context.Background(), client, release, deployNamespaces(cfg, release, namespace))
+		if err != nil {
+			return
+		}
+		for _, w := range ws {
+			state := fmt.Sprintf("%d/%d ready", w.Ready, w.Desired)
+			key := w.Namespace + "/" + w.Kind + "/" + w.Name
+			if seen[key] != state {
+				seen[key] = state
+				fmt.Fprintf(out, "[%s] %s %s: %s\n", w.Tier, w.Kind, w.Name, state)
+			}
+		}
+	}
 	tick := time.NewTicker(progressInterval)
 	defer tick.Stop()
 	for {
-		ws, err := status.Workloads(context.Background(), client, release, deployNamespaces(cfg, release, namespace))
-		if err == nil {
-			for _, w := range ws {
-				state := fmt.Sprintf("%d/%d ready", w.Ready, w.Desired)
-				key := w.Namespace + "/" + w.Kind + "/" + w.Name
-				if seen[key] != state {
-					seen[key] = state
-					fmt.Fprintf(out, "[%s] %s %s: %s\n", w.Tier, w.Kind, w.Name, state)
-				}
-			}
-		}
+		report()
 		select {
 		case <-stop:
+			// The state the deploy ended in, so the last line of a rolling
+			// workload is not "2/3 ready" on a successful deploy.
+			report()
 			return
 		case <-tick.C:
 		}
