@@ -41,6 +41,9 @@ const (
 	// fakeNode is the annotation kwok manages nodes by.
 	fakeNode = "kwok.x-k8s.io/node"
 
+	// SimulatedLog is what every container "logs" (kubectl logs, nova-installer logs).
+	SimulatedLog = "simulated by kwok: no container runs on this node"
+
 	serviceCIDR  = "10.96.0.0/16"
 	serviceIP    = "10.96.0.1"
 	podCIDR      = "10.244.0.1/16"
@@ -184,6 +187,8 @@ func Up(ctx context.Context, cfg Config) (c *Cluster, err error) {
 		"--service-account-signing-key-file="+keys.SAKey(),
 		"--service-cluster-ip-range="+serviceCIDR,
 		"--authorization-mode=Node,RBAC",
+		// Simulated kubelets (kwok's server) answer on the node's InternalIP.
+		"--kubelet-preferred-address-types=InternalIP",
 		"--enable-admission-plugins=PodSecurity,DefaultStorageClass,NamespaceLifecycle,ServiceAccount",
 		"--profiling=false")
 	if err != nil {
@@ -212,7 +217,7 @@ func Up(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	}
 	if _, err := run("kwok", "--kubeconfig="+c.Kubeconfig, "--config="+stagesFile,
 		"--manage-all-nodes=false", "--manage-nodes-with-annotation-selector="+fakeNode+"=fake",
-		"--node-ip="+advertise.String(), "--cidr="+podCIDR, "--node-lease-duration-seconds=40",
+		"--node-ip=127.0.0.1", "--node-port="+strconv.Itoa(kwokPort), "--cidr="+podCIDR, "--node-lease-duration-seconds=40",
 		"--server-address=127.0.0.1:"+strconv.Itoa(kwokPort)); err != nil {
 		return c, err
 	}
@@ -472,6 +477,14 @@ func writeStages(dir string) (string, error) {
 		}
 		docs = append(docs, strings.TrimSpace(string(data)))
 	}
+	// Every container's log is one file (in the CRI log format kwok reads):
+	// there is no container to read.
+	logFile := filepath.Join(dir, "simulated-container.log")
+	line := fmt.Sprintf("%s stdout F %s\n", time.Now().UTC().Format(time.RFC3339Nano), SimulatedLog)
+	if err := os.WriteFile(logFile, []byte(line), 0o644); err != nil {
+		return "", err
+	}
+	docs = append(docs, fmt.Sprintf("apiVersion: kwok.x-k8s.io/v1alpha1\nkind: ClusterLogs\nmetadata:\n  name: nova-simulated\nspec:\n  logs:\n  - logsFile: %q", logFile))
 	path := filepath.Join(dir, "kwok-stages.yaml")
 	return path, os.WriteFile(path, []byte(strings.Join(docs, "\n---\n")+"\n"), 0o644)
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/nova-platform/nova/tests/cluster"
 )
 
 // The local profile's life on one node: deploy, a no-op redeploy, a Redis
@@ -73,7 +75,17 @@ func TestLocalProfileLifecycle(t *testing.T) {
 		assert.Len(t, report.Workloads, len(first))
 		// No container runs here, so no Sentinel answers: status says why
 		// instead of failing.
-		assert.Regexp(t, `^unknown \(sentinel on all 3 pods: .*port-forward`, report.RedisMaster)
+		assert.Regexp(t, `^unknown \(sentinel on all 3 pods: `, report.RedisMaster)
+	})
+
+	t.Run("logs of a service and of a tier, prefixed by pod", func(t *testing.T) {
+		r := e.mustSucceed(t, e.installer(t, "logs", "user-service", "-n", ns))
+		assert.Regexp(t, `(?m)^\[user-service-[a-z0-9]+-[a-z0-9]+/user-service\] `+cluster.SimulatedLog+`$`, r.stdout)
+		r = e.mustSucceed(t, e.installer(t, "logs", "redis", "-n", ns, "--container", "sentinel", "--tail", "1"))
+		for i := 0; i < 3; i++ {
+			assert.Contains(t, r.stdout, fmt.Sprintf("[nova-redis-sentinel-redis-%d/sentinel] %s\n", i, cluster.SimulatedLog))
+		}
+		assert.NotContains(t, r.stdout, "/redis]", "--container picks one container")
 	})
 
 	t.Run("the same deploy again changes nothing", func(t *testing.T) {
