@@ -1,0 +1,98 @@
+{{/*
+helm test (nova-installer verify): one Pod per enabled service that checks,
+with the service's own env (the env of its Deployment, so its own DSNs),
+that DATABASE_URL reaches the service's database, that REDIS_URL answers
+PING and that every other enabled service answers GET /health.
+*/}}
+
+{{/* nova-services.testName: "<service>-test-connections", the service part cut to fit 63 characters. Arg: the service name. */}}
+{{- define "nova-services.testName" -}}
+{{- printf "%s-test-connections" (. | trunc 46 | trimSuffix "-") -}}
+{{- end -}}
+
+{{/*
+nova-services.testHealthUrls: the /health URL of every other enabled service,
+as a YAML list. Args: dict "ctx" $ "name" "user-service"
+*/}}
+{{- define "nova-services.testHealthUrls" -}}
+{{- $out := list -}}
+{{- range $name, $svc := include "nova-services.enabled" .ctx | fromYaml -}}
+{{- if ne $name $.name -}}
+{{- $out = append $out (printf "%s/health" (include "nova-services.url" (dict "ctx" $.ctx "name" $name "svc" $svc))) -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $out -}}
+{{- end -}}
+
+{{/* nova-services.testContainerBase: resources and security context of a test container. Arg: the chart context. */}}
+{{- define "nova-services.testContainerBase" -}}
+resources:
+  {{- toYaml .Values.tests.resources | nindent 2 }}
+securityContext:
+  {{- include "nova-common.containerSecurityContext" (dict "ctx" . "override" .Values.containerSecurityContext) | nindent 2 }}
+{{- end -}}
+
+{{/*
+nova-services.testContainers: the containers of a service's test Pod:
+database (when it has one), redis (when it uses Redis) and health (when there
+are other services), or nothing. The expected database name and the URLs are
+the script's arguments, so the env is exactly the service's.
+Args: dict "ctx" $ "name" "user-service" "svc" $svc
+*/}}
+{{- define "nova-services.testContainers" -}}
+{{- $ctx := .ctx -}}
+{{- $images := $ctx.Values.tests.images -}}
+{{- $env := include "nova-services.env" . -}}
+{{- if .svc.database }}
+- name: database
+  image: {{ include "nova-common.image" (dict "ctx" $ctx "image" $images.postgres "path" "tests.images.postgres") }}
+  imagePullPolicy: {{ $images.postgres.pullPolicy | default "IfNotPresent" }}
+  command:
+    - sh
+    - -c
+    - |
+      got=`psql "$DATABASE_URL" -tAc 'select current_database()'` || exit 1
+      if [ "$got" != "$1" ]; then echo "DATABASE_URL reaches database \"$got\", want \"$1\"" >&2; exit 1; fi
+      echo "DATABASE_URL reaches database $got"
+    - database
+  args:
+    - {{ .svc.database | quote }}
+  env:
+    {{- $env | nindent 4 }}
+  {{- include "nova-services.testContainerBase" $ctx | nindent 2 }}
+{{- end }}
+{{- if not (kindIs "invalid" .svc.redisDb) }}
+- name: redis
+  image: {{ include "nova-common.image" (dict "ctx" $ctx "image" $images.redis "path" "tests.images.redis") }}
+  imagePullPolicy: {{ $images.redis.pullPolicy | default "IfNotPresent" }}
+  command:
+    - sh
+    - -c
+    - |
+      got=`redis-cli --no-auth-warning -u "$REDIS_URL" ping` || exit 1
+      if [ "$got" != PONG ]; then echo "REDIS_URL answers \"$got\", want PONG" >&2; exit 1; fi
+      echo "REDIS_URL answers PONG"
+    - redis
+  env:
+    {{- $env | nindent 4 }}
+  {{- include "nova-services.testContainerBase" $ctx | nindent 2 }}
+{{- end }}
+{{- with include "nova-services.testHealthUrls" . | fromYamlArray }}
+- name: health
+  image: {{ include "nova-common.image" (dict "ctx" $ctx "image" $ctx.Values.waitForDependencies.image "path" "waitForDependencies.image") }}
+  imagePullPolicy: {{ $ctx.Values.waitForDependencies.image.pullPolicy | default "IfNotPresent" }}
+  command:
+    - sh
+    - -c
+    - |
+      failed=0
+      for url in "$@"; do
+        if wget -q -O- -T 5 "$url" >/dev/null; then echo "ok   $url"; else echo "FAIL $url" >&2; failed=1; fi
+      done
+      exit $failed
+    - health
+  args:
+    {{- toYaml . | nindent 4 }}
+  {{- include "nova-services.testContainerBase" $ctx | nindent 2 }}
+{{- end }}
+{{- end -}}
