@@ -50,6 +50,7 @@ func TestPostgresFailover(t *testing.T) {
 			"PRIMARY_HOST="+c.hosts[primary[0]], "REPLICAS_HOST="+c.hosts[replicas[0]]); code != 0 {
 			t.Errorf("helm-test.sh exited %d:\n%s", code, out)
 		}
+		checkServiceDSNs(t, c, leader)
 		checkRoleLabels(t, c, leader)
 	})
 

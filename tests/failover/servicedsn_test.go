@@ -1,0 +1,54 @@
+package failover
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/nova-platform/nova/tests/render"
+)
+
+// checkServiceDSNs runs the `database` container of every nova-services helm
+// test Pod (what `nova-installer verify` runs) against these PostgreSQL
+// processes: the service's own rendered env, its DATABASE_URL expanded from
+// the Secrets as the kubelet would, the primary Service's name resolved to the
+// leader. Each must land in its service's database.
+func checkServiceDSNs(t *testing.T, c *pgCluster, leader int) {
+	t.Helper()
+	m := render.Render(t, render.Options{Chart: "nova", Profile: c.profile, Namespace: c.ns})
+	for _, s := range render.All[*corev1.Secret](m) {
+		if _, ok := c.secrets[s.Name]; !ok { // the data tier's Secrets stay the harness's
+			c.secrets[s.Name] = s
+		}
+	}
+	primary := render.Get[*corev1.Service](t, m, "nova-postgres-ha-primary")
+	primaryHost := fmt.Sprintf("%s.%s.svc.cluster.local:%s", primary.Name, c.ns, c.pgPort)
+	checked := 0
+	for _, p := range render.All[*corev1.Pod](m) {
+		if !strings.HasSuffix(p.Name, "-test-connections") || p.Spec.Containers[0].Name != "database" {
+			continue
+		}
+		url := ""
+		for _, kv := range c.podEnv(t, p.Spec.Containers[0], pod{name: p.Name, ip: "127.0.0.1"}) {
+			if v, ok := strings.CutPrefix(kv, "DATABASE_URL="); ok {
+				url = v
+			}
+		}
+		if !strings.Contains(url, "@"+primaryHost+"/") {
+			t.Errorf("%s: DATABASE_URL %q does not go through the primary Service %s", p.Name, url, primaryHost)
+			continue
+		}
+		resolved := strings.Replace(url, "@"+primaryHost+"/", "@"+net.JoinHostPort(c.hosts[leader], c.pgPort)+"/", 1)
+		code, out := c.runClientPod(t, p.Name, p.Spec, "DATABASE_URL="+resolved)
+		if code != 0 || !strings.Contains(out, "DATABASE_URL reaches database "+p.Spec.Containers[0].Args[0]) {
+			t.Errorf("%s's database check exited %d:\n%s", p.Name, code, out)
+		}
+		checked++
+	}
+	if checked < 3 {
+		t.Errorf("ran %d service database checks, want one per service with a database (at least 3)", checked)
+	}
+}
