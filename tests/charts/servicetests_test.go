@@ -251,7 +251,7 @@ func TestServiceConnectionTests(t *testing.T) {
 				case e.RedisDb != nil && !hasRedis:
 					t.Errorf("%s: no redis container, the service uses Redis DB %d", p.Name, *e.RedisDb)
 				case hasRedis:
-					if script := strings.Join(rc.Command, " "); !strings.Contains(script, `redis-cli`) || !strings.Contains(script, `"$REDIS_URL" ping`) || !strings.Contains(script, "PONG") {
+					if script := strings.Join(rc.Command, " "); !strings.Contains(script, `redis-cli`) || !strings.Contains(script, `"$REDIS_URL"`) || !strings.Contains(script, " ping") || !strings.Contains(script, "PONG") {
 						t.Errorf("%s/redis: command %q does not PING over REDIS_URL", p.Name, script)
 					}
 					checkDSNEnv(t, p.Name+"/redis", rc, app, "REDIS_URL")

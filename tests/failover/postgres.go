@@ -300,7 +300,13 @@ func (c *pgCluster) secretRef(t *testing.T, ctr corev1.Container, name string) s
 
 func (c *pgCluster) secretValue(t testing.TB, ref *corev1.SecretKeySelector) string {
 	t.Helper()
-	s, ok := c.secrets[ref.Name]
+	return secretValue(t, c.secrets, ref)
+}
+
+// secretValue is one key of one of the rendered Secrets.
+func secretValue(t testing.TB, secrets map[string]*corev1.Secret, ref *corev1.SecretKeySelector) string {
+	t.Helper()
+	s, ok := secrets[ref.Name]
 	if !ok {
 		t.Fatalf("env refers to Secret %s, which the render lacks", ref.Name)
 	}
@@ -318,10 +324,17 @@ func (c *pgCluster) secretValue(t testing.TB, ref *corev1.SecretKeySelector) str
 // pod is what the kubelet knows of a pod and a container's env may refer to.
 type pod struct{ name, ip string }
 
-// podEnv is a container's rendered env as the kubelet builds it: fieldRefs
-// from the pod, secretKeyRefs from the rendered Secrets, $(VAR) references
-// to earlier variables expanded.
+// podEnv is a container's rendered env as the kubelet builds it (kubeletEnv)
+// with this cluster's namespace and rendered Secrets.
 func (c *pgCluster) podEnv(t testing.TB, ctr corev1.Container, p pod) []string {
+	t.Helper()
+	return kubeletEnv(t, ctr, p, c.ns, c.secrets)
+}
+
+// kubeletEnv is a container's rendered env as the kubelet builds it:
+// fieldRefs from the pod, secretKeyRefs from the given Secrets, $(VAR)
+// references to earlier variables expanded.
+func kubeletEnv(t testing.TB, ctr corev1.Container, p pod, ns string, secrets map[string]*corev1.Secret) []string {
 	t.Helper()
 	vars := map[string]string{}
 	var env []string
@@ -335,14 +348,14 @@ func (c *pgCluster) podEnv(t testing.TB, ctr corev1.Container, p pod) []string {
 			case "metadata.name":
 				v = p.name
 			case "metadata.namespace":
-				v = c.ns
+				v = ns
 			case "status.podIP":
 				v = p.ip
 			default:
 				t.Fatalf("env %s: field %s is not known to the harness", e.Name, e.ValueFrom.FieldRef.FieldPath)
 			}
 		case e.ValueFrom.SecretKeyRef != nil:
-			v = c.secretValue(t, e.ValueFrom.SecretKeyRef)
+			v = secretValue(t, secrets, e.ValueFrom.SecretKeyRef)
 		default:
 			t.Fatalf("env %s: source %+v is not known to the harness", e.Name, e.ValueFrom)
 		}

@@ -20,6 +20,10 @@ func TestRedisSentinelFailover(t *testing.T) {
 		if master := c.stable(60 * time.Second); master != 0 {
 			t.Errorf("master is member %d, want the bootstrap member 0", master)
 		}
+		if err := eventually(10*time.Second, 100*time.Millisecond, func() error { return c.writeThroughHAProxy("bootstrap") }); err != nil {
+			t.Fatalf("no write through HAProxy after bootstrap: %v", err)
+		}
+		checkServiceRedisURLs(t, c)
 		for i := range c.hosts {
 			reply, err := redisDo(c.hosts[i]+":"+c.sentPort, c.password, "SENTINEL", "master", c.master)
 			if err != nil {

@@ -3,6 +3,8 @@ package failover
 import (
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -50,5 +52,56 @@ func checkServiceDSNs(t *testing.T, c *pgCluster, leader int) {
 	}
 	if checked < 3 {
 		t.Errorf("ran %d service database checks, want one per service with a database (at least 3)", checked)
+	}
+}
+
+// checkServiceRedisURLs runs the `redis` container of every nova-services
+// helm test Pod against these Redis processes: the service's own env with
+// REDIS_URL expanded as the kubelet would, its host (the master Service)
+// resolved to the chart's HAProxy. Each must get PONG, so the DSN carries
+// the right password and reaches a master.
+func checkServiceRedisURLs(t *testing.T, c *redisCluster) {
+	t.Helper()
+	m := render.Render(t, render.Options{Chart: "nova", Profile: "production", Namespace: "nova"})
+	secrets := map[string]*corev1.Secret{}
+	for _, s := range render.All[*corev1.Secret](m) {
+		secrets[s.Name] = s
+	}
+	// The harness's Redis runs with its own render's password.
+	auth := secrets["nova-redis-sentinel-auth"].DeepCopy()
+	auth.Data = map[string][]byte{"password": []byte(c.password)}
+	secrets[auth.Name] = auth
+	checked := 0
+	for _, p := range render.All[*corev1.Pod](m) {
+		if !strings.HasSuffix(p.Name, "-test-connections") {
+			continue
+		}
+		for _, ctr := range p.Spec.Containers {
+			if ctr.Name != "redis" {
+				continue
+			}
+			var env []string
+			for _, kv := range kubeletEnv(t, ctr, pod{name: p.Name, ip: "127.0.0.1"}, "nova", secrets) {
+				if url, ok := strings.CutPrefix(kv, "REDIS_URL="); ok {
+					at, slash := strings.LastIndex(url, "@"), strings.LastIndex(url, "/")
+					if at < 0 || slash < at || !strings.HasPrefix(url[at+1:], "nova-redis-sentinel-master.") {
+						t.Errorf("%s: REDIS_URL %q does not go through the master Service", p.Name, url)
+						continue
+					}
+					kv = "REDIS_URL=" + url[:at+1] + c.haAddr + url[slash:]
+				}
+				env = append(env, kv)
+			}
+			cmd := exec.Command(ctr.Command[0], append(ctr.Command[1:], ctr.Args...)...)
+			cmd.Env = append(os.Environ(), env...)
+			out, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "REDIS_URL answers PONG") {
+				t.Errorf("%s's redis check: %v\n%s", p.Name, err, out)
+			}
+			checked++
+		}
+	}
+	if checked < 3 {
+		t.Errorf("ran %d service Redis checks, want one per service that uses Redis (at least 3)", checked)
 	}
 }
