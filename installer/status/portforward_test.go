@@ -2,6 +2,7 @@ package status
 
 import (
 	"context"
+	"github.com/nova-platform/nova/installer/resp"
 	"io"
 	"net"
 	"net/http"
@@ -113,9 +114,9 @@ func TestPortForwardDialerStopsWhenTheConnectionCloses(t *testing.T) {
 	conn, err := PortForwardDialer(&rest.Config{Host: api.URL})(context.Background(), redisNS, "p", testSentinelPort)
 	require.NoError(t, err)
 	local := conn.RemoteAddr().String()
-	rc := newRESPConn(conn)
+	rc := resp.NewConn(conn)
 	require.NoError(t, conn.SetDeadline(time.Now().Add(5*time.Second)))
-	reply, err := rc.do("SENTINEL", "MASTERS")
+	reply, err := rc.Do("SENTINEL", "MASTERS")
 	require.NoError(t, err)
 	assert.Equal(t, []any{}, reply)
 	assert.Equal(t, 1, a.openConnections())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nova-platform/nova/installer/resp"
 	"net"
 	"path"
 	"sort"
@@ -133,13 +134,13 @@ func askSentinel(ctx context.Context, c kubernetes.Interface, dial Dialer, pod *
 	// A cancelled ctx ends a blocked read or write now.
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	rc := newRESPConn(conn)
+	rc := resp.NewConn(conn)
 	if password != "" {
-		if _, err := rc.do("AUTH", password); err != nil {
+		if _, err := rc.Do("AUTH", password); err != nil {
 			return "", "", fmt.Errorf("AUTH: %w", err)
 		}
 	}
-	reply, err := rc.do("SENTINEL", "MASTERS")
+	reply, err := rc.Do("SENTINEL", "MASTERS")
 	if err != nil {
 		return "", "", fmt.Errorf("SENTINEL MASTERS: %w", err)
 	}

@@ -1,4 +1,7 @@
-package status
+// Package resp is a minimal RESP2 client for Redis and Sentinel: the
+// installer asks Sentinels for the master with it, and the failover tests
+// drive real Redis processes with it.
+package resp
 
 import (
 	"bufio"
@@ -11,10 +14,9 @@ import (
 	"strings"
 )
 
-// A minimal RESP2 client: enough for AUTH and SENTINEL MASTERS. Replies are
-// decoded as string (simple and bulk strings), int64, nil (null bulk string
-// or array), []any, or respError (an error reply inside an array); every read
-// is bounded so a wrong peer cannot make us buffer without end.
+// Replies are decoded as string (simple and bulk strings), int64, nil (null
+// bulk string or array), []any, or Error (an error reply inside an array);
+// every read is bounded so a wrong peer cannot make us buffer without end.
 const (
 	respMaxLine  = 4 << 10  // a type byte, a length or a simple string/error
 	respMaxBulk  = 1 << 20  // one bulk string
@@ -23,26 +25,27 @@ const (
 	respMaxTotal = 16 << 20 // every bulk string of one reply together
 )
 
-// respError is an error reply ("-WRONGPASS ...").
-type respError string
+// Error is an error reply ("-WRONGPASS ...").
+type Error string
 
-func (e respError) Error() string { return string(e) }
+func (e Error) Error() string { return string(e) }
 
-// respConn is one connection to a Redis or Sentinel server. Deadlines are the
-// caller's: set them on conn.
-type respConn struct {
+// Conn is one connection to a Redis or Sentinel server. Deadlines are the
+// caller's: set them on the net.Conn.
+type Conn struct {
 	conn net.Conn
 	r    *bufio.Reader
 }
 
-func newRESPConn(conn net.Conn) *respConn {
-	return &respConn{conn: conn, r: bufio.NewReaderSize(conn, respMaxLine)}
+// NewConn wraps an open connection.
+func NewConn(conn net.Conn) *Conn {
+	return &Conn{conn: conn, r: bufio.NewReaderSize(conn, respMaxLine)}
 }
 
-// do sends one command and reads its reply; an error reply is returned as a
-// respError error.
-func (c *respConn) do(args ...string) (any, error) {
-	if _, err := c.conn.Write(encodeCommand(args...)); err != nil {
+// Do sends one command and reads its reply; an error reply is returned as
+// an Error.
+func (c *Conn) Do(args ...string) (any, error) {
+	if _, err := c.conn.Write(Command(args...)); err != nil {
 		return nil, err
 	}
 	budget := respMaxTotal
@@ -50,14 +53,14 @@ func (c *respConn) do(args ...string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e, ok := reply.(respError); ok {
+	if e, ok := reply.(Error); ok {
 		return nil, e
 	}
 	return reply, nil
 }
 
-// encodeCommand is a command as an array of bulk strings.
-func encodeCommand(args ...string) []byte {
+// Command encodes a command as RESP: an array of bulk strings.
+func Command(args ...string) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "*%d\r\n", len(args))
 	for _, a := range args {
@@ -80,7 +83,7 @@ func readRESP(r *bufio.Reader, depth int, budget *int) (any, error) {
 	case '+':
 		return body, nil
 	case '-':
-		return respError(body), nil
+		return Error(body), nil
 	case ':':
 		n, err := strconv.ParseInt(body, 10, 64)
 		if err != nil {
@@ -155,4 +158,11 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
+}
+
+// Read reads one RESP value from r: a reply, or the command a server
+// receives (test servers use it).
+func Read(r *bufio.Reader) (any, error) {
+	budget := respMaxTotal
+	return readRESP(r, 0, &budget)
 }
