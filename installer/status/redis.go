@@ -28,9 +28,6 @@ const (
 	// sentinelContainer and sentinelPortName are the StatefulSet's names.
 	sentinelContainer = "sentinel"
 	sentinelPortName  = "sentinel"
-	// defaultPasswordFile is where the chart's scripts (common.sh) read the
-	// password when REDIS_PASSWORD_FILE is not set, as in the sentinel container.
-	defaultPasswordFile = "/etc/redis-auth/password"
 )
 
 // sentinelTimeout bounds one Sentinel: the dial and both commands.
@@ -204,8 +201,8 @@ func podWithAddress(host string, pods []corev1.Pod) string {
 }
 
 // sentinelAccess is the sentinel container's port and the password it
-// requires: the content of the file REDIS_PASSWORD_FILE names (the scripts'
-// default when unset), read from the Secret volume mounted there. secrets
+// requires: the content of the file REDIS_PASSWORD_FILE names (the chart sets
+// it on every container), read from the Secret volume mounted there. secrets
 // caches the Secrets read.
 func sentinelAccess(ctx context.Context, c kubernetes.Interface, pod *corev1.Pod, secrets map[string]*corev1.Secret) (int, string, error) {
 	var container *corev1.Container
@@ -226,11 +223,14 @@ func sentinelAccess(ctx context.Context, c kubernetes.Interface, pod *corev1.Pod
 	if port == 0 {
 		return 0, "", fmt.Errorf("container %s has no port named %q", sentinelContainer, sentinelPortName)
 	}
-	file := defaultPasswordFile
+	file := ""
 	for _, e := range container.Env {
 		if e.Name == "REDIS_PASSWORD_FILE" && e.Value != "" {
 			file = path.Clean(e.Value)
 		}
+	}
+	if file == "" {
+		return 0, "", fmt.Errorf("container %s has no REDIS_PASSWORD_FILE", sentinelContainer)
 	}
 	secretName, key, err := secretKeyOfFile(pod, container, file)
 	if err != nil {

@@ -32,9 +32,9 @@ const (
 )
 
 // redisPod is a pod of the redis-sentinel StatefulSet as the chart renders it
-// (the parts RedisMaster reads): the sentinel container's port, no
-// REDIS_PASSWORD_FILE (the scripts' default path), the auth Secret volume
-// mapping key "password" to the file "password".
+// (the parts RedisMaster reads): the sentinel container's port, its
+// REDIS_PASSWORD_FILE, the auth Secret volume mapping key "password" to the
+// file "password".
 func redisPod(ns, name, ip string, phase corev1.PodPhase) *corev1.Pod {
 	mounts := []corev1.VolumeMount{{Name: "data", MountPath: "/data"}, {Name: "config", MountPath: "/etc/redis"},
 		{Name: "auth", MountPath: "/etc/redis-auth", ReadOnly: true}}
@@ -44,7 +44,8 @@ func redisPod(ns, name, ip string, phase corev1.PodPhase) *corev1.Pod {
 			Containers: []corev1.Container{
 				{Name: "redis", Ports: []corev1.ContainerPort{{Name: "redis", ContainerPort: 6379}}, VolumeMounts: mounts},
 				{Name: "sentinel", Ports: []corev1.ContainerPort{{Name: "sentinel", ContainerPort: testSentinelPort}},
-					Env: []corev1.EnvVar{{Name: "SENTINEL_PORT", Value: "26379"}}, VolumeMounts: mounts},
+					Env: []corev1.EnvVar{{Name: "SENTINEL_PORT", Value: "26379"},
+						{Name: "REDIS_PASSWORD_FILE", Value: "/etc/redis-auth/password"}}, VolumeMounts: mounts},
 			},
 			Volumes: []corev1.Volume{
 				{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{}}},
@@ -329,10 +330,10 @@ func TestSentinelPasswordFromTheMountedSecret(t *testing.T) {
 	port, password, err := access()
 	require.NoError(t, err)
 	assert.Equal(t, testSentinelPort, port)
-	assert.Equal(t, "from-items", password, "default file /etc/redis-auth/password, item key password")
+	assert.Equal(t, "from-items", password, "file /etc/redis-auth/password, item key password")
 
 	// REDIS_PASSWORD_FILE in a deeper mount of a Secret volume without items: the file name is the key.
-	sentinel.Env = append(sentinel.Env, corev1.EnvVar{Name: "REDIS_PASSWORD_FILE", Value: "/etc/redis-auth/other/pw"})
+	sentinel.Env[len(sentinel.Env)-1].Value = "/etc/redis-auth/other/pw"
 	sentinel.VolumeMounts = append(sentinel.VolumeMounts, corev1.VolumeMount{Name: "other", MountPath: "/etc/redis-auth/other/"})
 	pod.Spec.Volumes = append(pod.Spec.Volumes, corev1.Volume{Name: "other", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "other"}}})
 	_, password, err = access()
@@ -350,6 +351,10 @@ func TestSentinelPasswordFromTheMountedSecret(t *testing.T) {
 	sentinel.Env[len(sentinel.Env)-1].Value = "/etc/redis-auth/other/missing"
 	_, _, err = access()
 	assert.EqualError(t, err, `Secret nova-redis/other has no key "missing"`)
+
+	sentinel.Env = sentinel.Env[:len(sentinel.Env)-1]
+	_, _, err = access()
+	assert.EqualError(t, err, "container sentinel has no REDIS_PASSWORD_FILE")
 
 	sentinel.Ports = nil
 	_, _, err = access()

@@ -2,7 +2,7 @@
 # helm test: a Sentinel names a master, every Sentinel is known, and a key
 # written through the master endpoint reads back.
 set -eu
-REDISCLI_AUTH=$(cat "${REDIS_PASSWORD_FILE:-/etc/redis-auth/password}")
+REDISCLI_AUTH=$(cat "${REDIS_PASSWORD_FILE:?the chart sets REDIS_PASSWORD_FILE}")
 export REDISCLI_AUTH
 cli() { timeout 5 redis-cli --no-auth-warning "$@"; }
 

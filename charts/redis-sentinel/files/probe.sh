@@ -4,7 +4,7 @@
 #   redis-ready: the same, and a replica's link to its master is up
 #   sentinel:    authenticated PING to Sentinel answers PONG
 set -eu
-REDISCLI_AUTH=$(cat "${REDIS_PASSWORD_FILE:-/etc/redis-auth/password}")
+REDISCLI_AUTH=$(cat "${REDIS_PASSWORD_FILE:?the chart sets REDIS_PASSWORD_FILE}")
 export REDISCLI_AUTH
 host=${PROBE_HOST:-127.0.0.1}
 

@@ -60,7 +60,13 @@
 {{- end -}}
 
 {{/* Environment of the scripts (common.sh documents each variable). */}}
+{{/* Where the password Secret is mounted, and the file the scripts, the exporter and nova-installer status read. */}}
+{{- define "redis-sentinel.authDir" -}}/etc/redis-auth{{- end -}}
+{{- define "redis-sentinel.passwordFile" -}}{{ include "redis-sentinel.authDir" . }}/password{{- end -}}
+
 {{- define "redis-sentinel.scriptEnv" -}}
+- name: REDIS_PASSWORD_FILE
+  value: {{ include "redis-sentinel.passwordFile" . }}
 - name: POD_NAME
   valueFrom:
     fieldRef:
@@ -96,7 +102,7 @@
   mountPath: /scripts
   readOnly: true
 - name: auth
-  mountPath: /etc/redis-auth
+  mountPath: {{ include "redis-sentinel.authDir" . }}
   readOnly: true
 - name: run
   mountPath: /run/redis
