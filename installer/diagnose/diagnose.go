@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
 )
 
 // Problem is one reason, with the object it is about.
@@ -123,7 +124,7 @@ func failedCreates(ctx context.Context, c kubernetes.Interface, ns string, sel m
 		return nil, err
 	}
 	for _, s := range sts.Items {
-		if s.Status.ReadyReplicas < replicas(s.Spec.Replicas) {
+		if s.Status.ReadyReplicas < ptr.Deref(s.Spec.Replicas, 1) {
 			owners = append(owners, owner{"StatefulSet", s.Name})
 		}
 	}
@@ -132,7 +133,7 @@ func failedCreates(ctx context.Context, c kubernetes.Interface, ns string, sel m
 		return nil, err
 	}
 	for _, r := range rss.Items {
-		if want := replicas(r.Spec.Replicas); want > 0 && r.Status.ReadyReplicas < want {
+		if want := ptr.Deref(r.Spec.Replicas, 1); want > 0 && r.Status.ReadyReplicas < want {
 			owners = append(owners, owner{"ReplicaSet", r.Name})
 		}
 	}
@@ -143,13 +144,6 @@ func failedCreates(ctx context.Context, c kubernetes.Interface, ns string, sel m
 		}
 	}
 	return out, nil
-}
-
-func replicas(p *int32) int32 {
-	if p == nil {
-		return 1
-	}
-	return *p
 }
 
 // lastEvent is the newest warning about an object, as "Reason: message".

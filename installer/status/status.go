@@ -17,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
 
 	novarelease "github.com/nova-platform/nova/installer/release"
 )
@@ -142,14 +143,14 @@ func Workloads(ctx context.Context, c kubernetes.Interface, name string, namespa
 			return nil, fmt.Errorf("list StatefulSets in %s: %w", ns, err)
 		}
 		for _, s := range sts.Items {
-			out = append(out, Workload{Tiers[s.Labels["app.kubernetes.io/name"]], "StatefulSet", s.Namespace, s.Name, s.Status.ReadyReplicas, replicas(s.Spec.Replicas)})
+			out = append(out, Workload{Tiers[s.Labels["app.kubernetes.io/name"]], "StatefulSet", s.Namespace, s.Name, s.Status.ReadyReplicas, ptr.Deref(s.Spec.Replicas, 1)})
 		}
 		deps, err := c.AppsV1().Deployments(ns).List(ctx, sel)
 		if err != nil {
 			return nil, fmt.Errorf("list Deployments in %s: %w", ns, err)
 		}
 		for _, d := range deps.Items {
-			out = append(out, Workload{Tiers[d.Labels["app.kubernetes.io/name"]], "Deployment", d.Namespace, d.Name, d.Status.ReadyReplicas, replicas(d.Spec.Replicas)})
+			out = append(out, Workload{Tiers[d.Labels["app.kubernetes.io/name"]], "Deployment", d.Namespace, d.Name, d.Status.ReadyReplicas, ptr.Deref(d.Spec.Replicas, 1)})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -160,13 +161,6 @@ func Workloads(ctx context.Context, c kubernetes.Interface, name string, namespa
 		return a.Name < b.Name
 	})
 	return out, nil
-}
-
-func replicas(p *int32) int32 {
-	if p == nil {
-		return 1
-	}
-	return *p
 }
 
 // Ready says whether every workload has all its replicas ready.
