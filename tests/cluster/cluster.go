@@ -237,7 +237,7 @@ func Up(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	}
 	if err := waitFor(ctx, "the default ServiceAccount (kube-controller-manager)", cm, func() (bool, error) {
 		_, err := client.CoreV1().ServiceAccounts("default").Get(ctx, "default", metav1.GetOptions{})
-		return err == nil, ignoreNotFound(err)
+		return err == nil, err
 	}); err != nil {
 		return c, err
 	}
@@ -387,7 +387,7 @@ func (c *Cluster) WaitNodesReady(ctx context.Context, names ...string) error {
 		for _, name := range names {
 			n, err := client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
 			if err != nil {
-				return false, ignoreNotFound(err)
+				return false, err
 			}
 			if !nodeReady(n) {
 				return false, nil
@@ -522,11 +522,4 @@ func freePorts(n int) ([]int, error) {
 		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
 	return ports, nil
-}
-
-func ignoreNotFound(err error) error {
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
-	return err
 }

@@ -41,13 +41,7 @@ func TestLocalProfileLifecycle(t *testing.T) {
 	})
 
 	t.Run("helm list sees the release with its profile", func(t *testing.T) {
-		r := e.mustSucceed(t, e.helm(t, "list", "-n", ns, "--selector", "nova-profile=local", "-o", "json"))
-		var releases []struct{ Name, Status, Chart string }
-		require.NoError(t, json.Unmarshal([]byte(r.stdout), &releases))
-		require.Len(t, releases, 1)
-		assert.Equal(t, "nova", releases[0].Name)
-		assert.Equal(t, "deployed", releases[0].Status)
-		assert.Equal(t, "nova-0.1.0", releases[0].Chart)
+		assertDeployed(t, e, ns, "--selector", "nova-profile=local")
 	})
 
 	t.Run("Pod Security restricted admits every pod", func(t *testing.T) {

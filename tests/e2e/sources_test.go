@@ -52,12 +52,15 @@ func TestChartSources(t *testing.T) {
 	})
 }
 
-func assertDeployed(t *testing.T, e *env, ns string) {
+// assertDeployed: helm list in ns (with extra flags, a --selector say) shows
+// exactly release nova, deployed, chart nova-0.1.0.
+func assertDeployed(t *testing.T, e *env, ns string, extra ...string) {
 	t.Helper()
-	r := e.mustSucceed(t, e.helm(t, "list", "-n", ns, "-o", "json"))
+	r := e.mustSucceed(t, e.helm(t, append([]string{"list", "-n", ns, "-o", "json"}, extra...)...))
 	var releases []struct{ Name, Status, Chart string }
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &releases))
 	require.Len(t, releases, 1)
+	assert.Equal(t, "nova", releases[0].Name)
 	assert.Equal(t, "deployed", releases[0].Status)
 	assert.Equal(t, "nova-0.1.0", releases[0].Chart)
 }

@@ -29,12 +29,13 @@ func checkServiceDSNs(t *testing.T, c *pgCluster, leader int) {
 	primary := render.Get[*corev1.Service](t, m, "nova-postgres-ha-primary")
 	primaryHost := fmt.Sprintf("%s.%s.svc.cluster.local:%s", primary.Name, c.ns, c.pgPort)
 	checked := 0
-	for _, p := range render.All[*corev1.Pod](m) {
-		if !strings.HasSuffix(p.Name, "-test-connections") || p.Spec.Containers[0].Name != "database" {
-			continue
+	for _, check := range serviceChecks(m, "database") {
+		p := check.pod
+		if p.Spec.Containers[0].Name != "database" {
+			t.Fatalf("%s: the database check is not the first container, which runClientPod runs", p.Name)
 		}
 		url := ""
-		for _, kv := range c.podEnv(t, p.Spec.Containers[0], pod{name: p.Name, ip: "127.0.0.1"}) {
+		for _, kv := range c.podEnv(t, check.ctr, pod{name: p.Name, ip: "127.0.0.1"}) {
 			if v, ok := strings.CutPrefix(kv, "DATABASE_URL="); ok {
 				url = v
 			}
@@ -45,7 +46,7 @@ func checkServiceDSNs(t *testing.T, c *pgCluster, leader int) {
 		}
 		resolved := strings.Replace(url, "@"+primaryHost+"/", "@"+net.JoinHostPort(c.hosts[leader], c.pgPort)+"/", 1)
 		code, out := c.runClientPod(t, p.Name, p.Spec, "DATABASE_URL="+resolved)
-		if code != 0 || !strings.Contains(out, "DATABASE_URL reaches database "+p.Spec.Containers[0].Args[0]) {
+		if code != 0 || !strings.Contains(out, "DATABASE_URL reaches database "+check.ctr.Args[0]) {
 			t.Errorf("%s's database check exited %d:\n%s", p.Name, code, out)
 		}
 		checked++
@@ -72,36 +73,52 @@ func checkServiceRedisURLs(t *testing.T, c *redisCluster) {
 	auth.Data = map[string][]byte{"password": []byte(c.password)}
 	secrets[auth.Name] = auth
 	checked := 0
+	for _, check := range serviceChecks(m, "redis") {
+		p, ctr := check.pod, check.ctr
+		var env []string
+		for _, kv := range kubeletEnv(t, ctr, pod{name: p.Name, ip: "127.0.0.1"}, "nova", secrets) {
+			if url, ok := strings.CutPrefix(kv, "REDIS_URL="); ok {
+				at, slash := strings.LastIndex(url, "@"), strings.LastIndex(url, "/")
+				if at < 0 || slash < at || !strings.HasPrefix(url[at+1:], "nova-redis-sentinel-master.") {
+					t.Errorf("%s: REDIS_URL %q does not go through the master Service", p.Name, url)
+					continue
+				}
+				kv = "REDIS_URL=" + url[:at+1] + c.haAddr + url[slash:]
+			}
+			env = append(env, kv)
+		}
+		cmd := exec.Command(ctr.Command[0], append(ctr.Command[1:], ctr.Args...)...)
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "REDIS_URL answers PONG") {
+			t.Errorf("%s's redis check: %v\n%s", p.Name, err, out)
+		}
+		checked++
+	}
+	if checked < 3 {
+		t.Errorf("ran %d service Redis checks, want one per service that uses Redis (at least 3)", checked)
+	}
+}
+
+// serviceCheck is one container of a nova-services helm test Pod.
+type serviceCheck struct {
+	pod *corev1.Pod
+	ctr corev1.Container
+}
+
+// serviceChecks are the containers named container of every nova-services
+// helm test Pod in m.
+func serviceChecks(m *render.Manifest, container string) []serviceCheck {
+	var out []serviceCheck
 	for _, p := range render.All[*corev1.Pod](m) {
 		if !strings.HasSuffix(p.Name, "-test-connections") {
 			continue
 		}
 		for _, ctr := range p.Spec.Containers {
-			if ctr.Name != "redis" {
-				continue
+			if ctr.Name == container {
+				out = append(out, serviceCheck{p, ctr})
 			}
-			var env []string
-			for _, kv := range kubeletEnv(t, ctr, pod{name: p.Name, ip: "127.0.0.1"}, "nova", secrets) {
-				if url, ok := strings.CutPrefix(kv, "REDIS_URL="); ok {
-					at, slash := strings.LastIndex(url, "@"), strings.LastIndex(url, "/")
-					if at < 0 || slash < at || !strings.HasPrefix(url[at+1:], "nova-redis-sentinel-master.") {
-						t.Errorf("%s: REDIS_URL %q does not go through the master Service", p.Name, url)
-						continue
-					}
-					kv = "REDIS_URL=" + url[:at+1] + c.haAddr + url[slash:]
-				}
-				env = append(env, kv)
-			}
-			cmd := exec.Command(ctr.Command[0], append(ctr.Command[1:], ctr.Args...)...)
-			cmd.Env = append(os.Environ(), env...)
-			out, err := cmd.CombinedOutput()
-			if err != nil || !strings.Contains(string(out), "REDIS_URL answers PONG") {
-				t.Errorf("%s's redis check: %v\n%s", p.Name, err, out)
-			}
-			checked++
 		}
 	}
-	if checked < 3 {
-		t.Errorf("ran %d service Redis checks, want one per service that uses Redis (at least 3)", checked)
-	}
+	return out
 }
