@@ -133,9 +133,14 @@ func TestImagesArePinnedAndFollowTheRegistryOverride(t *testing.T) {
 			}
 		}
 	}
-	// A service image without a tag fails the render with a message naming the value.
-	_, err := render.TemplateE(t, render.Options{Chart: "nova-services", Set: map[string]string{"services.user-service.image.tag": ""}})
+	// "latest" fails the render with a message naming the value.
+	_, err := render.TemplateE(t, render.Options{Chart: "nova-services", Set: map[string]string{"services.user-service.image.tag": "latest"}})
 	if err == nil || !strings.Contains(err.Error(), "/services/user-service/image/tag") {
+		t.Errorf("latest accepted or error does not name the value: %v", err)
+	}
+	// An image without a tag of its own fails (the services' fall back to the chart's appVersion).
+	_, err = render.TemplateE(t, render.Options{Chart: "nova-services", Set: map[string]string{"waitForDependencies.image.tag": ""}})
+	if err == nil || !strings.Contains(err.Error(), "/waitForDependencies/image") {
 		t.Errorf("empty tag accepted or error does not name the value: %v", err)
 	}
 }

@@ -74,32 +74,21 @@ func TestChartReadmesListEveryValue(t *testing.T) {
 }
 
 // valuePaths lists value paths two levels deep ("image.tag"); entries of the
-// services map count as one level under the name "<name>".
+// services and programs maps count as one level under the name "<name>".
 func valuePaths(m map[string]any, prefix string, depth int) []string {
 	var out []string
 	for k, v := range m {
-		if prefix == "services." {
+		if prefix == "services." || prefix == "programs." {
 			k = "<name>"
 		}
 		p := prefix + k
 		sub, isMap := v.(map[string]any)
-		if isMap && len(sub) > 0 && (depth < 1 || p == "services" || strings.HasPrefix(p, "services.") && depth < 2) {
+		catalogue := p == "services" || p == "programs" || strings.HasPrefix(p, "services.") || strings.HasPrefix(p, "programs.")
+		if isMap && len(sub) > 0 && (depth < 1 || catalogue && depth < 2) {
 			out = append(out, valuePaths(sub, p+".", depth+1)...)
 			continue
 		}
 		out = append(out, p)
 	}
 	return uniq(out)
-}
-
-func uniq(in []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range in {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
 }

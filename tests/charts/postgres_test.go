@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
 
+	"github.com/nova-platform/nova/tests/need"
 	"github.com/nova-platform/nova/tests/render"
 )
 
@@ -94,14 +96,6 @@ func parsePatroni(t *testing.T, m *render.Manifest) (patroniConfig, map[string]s
 	return c, cm.Data
 }
 
-func envOf(c corev1.Container) map[string]corev1.EnvVar {
-	out := map[string]corev1.EnvVar{}
-	for _, e := range c.Env {
-		out[e.Name] = e
-	}
-	return out
-}
-
 func TestPostgresAndEtcdMembers(t *testing.T) {
 	for _, profile := range pgProfiles {
 		t.Run(profile, func(t *testing.T) {
@@ -115,10 +109,12 @@ func TestPostgresAndEtcdMembers(t *testing.T) {
 					t.Errorf("%s: replicas %v, want 3", name, r)
 				}
 			}
-			pg := render.Get[*appsv1.StatefulSet](t, m, pgSet).Spec.Template.Spec.Containers[0]
-			if strings.Join(pg.Command, " ") != "patroni /etc/patroni/patroni.yml" {
-				t.Errorf("postgres runs %v, want Patroni with the chart's patroni.yml", pg.Command)
+			pgSpec := render.Get[*appsv1.StatefulSet](t, m, pgSet).Spec.Template.Spec
+			pg := pgSpec.Containers[0]
+			if strings.Join(pg.Command, " ") != "/bin/sh /etc/patroni/start-postgres.sh /etc/patroni/patroni.yml" {
+				t.Errorf("postgres runs %v, want start-postgres.sh with the chart's patroni.yml", pg.Command)
 			}
+			checkDataDirPermissions(t, pgSpec, pg)
 
 			etcd := render.Get[*appsv1.StatefulSet](t, m, etcdSet)
 			env := envOf(etcd.Spec.Template.Spec.Containers[0])
@@ -181,7 +177,7 @@ func TestPatroniConfiguration(t *testing.T) {
 			if !strings.Contains(data["patroni.yml"], "use_slots: true") {
 				t.Error("patroni.yml lacks `use_slots: true`")
 			}
-			if !contains(c.PostgreSQL.PgHba, "host replication replicator 0.0.0.0/0 scram-sha-256") {
+			if !slices.Contains(c.PostgreSQL.PgHba, "host replication replicator 0.0.0.0/0 scram-sha-256") {
 				t.Errorf("pg_hba has no replication rule for the replication role: %v", c.PostgreSQL.PgHba)
 			}
 			for _, rule := range c.PostgreSQL.PgHba {
@@ -393,7 +389,7 @@ func TestRoleGrantsOnlyPodLabelling(t *testing.T) {
 						t.Errorf("verb %q beyond get/list/patch", v)
 					}
 				}
-				if !contains(r.Verbs, "patch") {
+				if !slices.Contains(r.Verbs, "patch") {
 					t.Errorf("rule %+v cannot patch pod labels", r)
 				}
 				for _, name := range r.ResourceNames {
@@ -622,9 +618,7 @@ func TestOptionalMetricsAndNetworkPolicy(t *testing.T) {
 
 // The scripts the chart ships are POSIX sh and shellcheck-clean, as rendered.
 func TestPostgresScriptsPassShellcheck(t *testing.T) {
-	if _, err := exec.LookPath("shellcheck"); err != nil {
-		t.Skip("shellcheck not installed")
-	}
+	need.Command(t, "shellcheck", "shellcheck")
 	m := renderPG(t, "", nil)
 	dir := t.TempDir()
 	var files []string
@@ -640,8 +634,8 @@ func TestPostgresScriptsPassShellcheck(t *testing.T) {
 		}
 	}
 	sort.Strings(files)
-	if len(files) != 4 {
-		t.Fatalf("scripts %v, want role-label, post-bootstrap, ensure, helm-test", files)
+	if len(files) != 5 {
+		t.Fatalf("scripts %v, want start-postgres, role-label, post-bootstrap, ensure, helm-test", files)
 	}
 	out, err := exec.Command("shellcheck", append([]string{"--shell=sh"}, files...)...).CombinedOutput()
 	if err != nil {
@@ -664,11 +658,75 @@ func TestPostgresNotes(t *testing.T) {
 	}
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
+// On volumes whose kubelet applies fsGroup (CSI block volumes) the data
+// directory would turn 2770 and PostgreSQL refuse to start: the ownership
+// change happens only on a mismatch, the start script makes the directory
+// 0700 again (it runs for real in tests/failover), and /dev/shm is memory
+// of a size the values set.
+func checkDataDirPermissions(t *testing.T, spec corev1.PodSpec, pg corev1.Container) {
+	t.Helper()
+	if p := spec.SecurityContext.FSGroupChangePolicy; p == nil || *p != corev1.FSGroupChangeOnRootMismatch {
+		t.Errorf("fsGroupChangePolicy %v, want OnRootMismatch", p)
+	}
+	if got := envOf(pg)["PATRONI_POSTGRESQL_DATA_DIR"].Value; got != "/home/postgres/pgdata/data" {
+		t.Errorf("PATRONI_POSTGRESQL_DATA_DIR=%q, the start script needs the data directory", got)
+	}
+	var shm bool
+	for _, mount := range pg.VolumeMounts {
+		for _, v := range spec.Volumes {
+			if mount.MountPath == "/dev/shm" && v.Name == mount.Name && v.EmptyDir != nil && v.EmptyDir.Medium == corev1.StorageMediumMemory &&
+				v.EmptyDir.SizeLimit != nil && v.EmptyDir.SizeLimit.String() == "256Mi" {
+				shm = true
+			}
 		}
 	}
-	return false
+	if !shm {
+		t.Errorf("no memory-backed 256Mi emptyDir on /dev/shm: mounts %+v", pg.VolumeMounts)
+	}
+}
+
+// The start script as it ships: a data directory made 2770 by an fsGroup
+// change is 0700 again before Patroni starts, and Patroni gets the config.
+func TestStartPostgresScriptRestoresTheDataDirectory(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "pgdata", "data")
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(data, 0o2770|os.ModeSetgid); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// A stand-in for patroni that reports what it was started with.
+	if err := os.WriteFile(filepath.Join(bin, "patroni"), []byte("#!/bin/sh\necho \"patroni $*\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run := func(env ...string) (string, error) {
+		cmd := exec.Command("/bin/sh", render.Path("charts", "postgres-ha", "files", "start-postgres.sh"), "/etc/patroni/patroni.yml")
+		cmd.Env = append([]string{"PATH=" + bin + ":/usr/bin:/bin"}, env...)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := run("PATRONI_POSTGRESQL_DATA_DIR=" + data)
+	if err != nil || strings.TrimSpace(out) != "patroni /etc/patroni/patroni.yml" {
+		t.Fatalf("start-postgres.sh: %v\n%s", err, out)
+	}
+	st, err := os.Stat(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// (chmod keeps a directory's setgid bit, which PostgreSQL does not check.)
+	if st.Mode().Perm() != 0o700 {
+		t.Errorf("data directory mode %v after the start script, want 0700", st.Mode())
+	}
+	// Before the first initdb there is no data directory: Patroni starts anyway.
+	if out, err := run("PATRONI_POSTGRESQL_DATA_DIR=" + filepath.Join(dir, "absent")); err != nil || !strings.Contains(out, "patroni") {
+		t.Errorf("without a data directory: %v\n%s", err, out)
+	}
+	if out, err := run(); err == nil || !strings.Contains(out, "PATRONI_POSTGRESQL_DATA_DIR") {
+		t.Errorf("without PATRONI_POSTGRESQL_DATA_DIR: want a failure naming it, got %v\n%s", err, out)
+	}
 }

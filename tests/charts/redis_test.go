@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -28,28 +27,6 @@ const (
 func renderRedis(t *testing.T, profile string, set map[string]string) *render.Manifest {
 	t.Helper()
 	return render.Render(t, render.Options{Chart: "redis-sentinel", Profile: profile, Set: set})
-}
-
-func container(t *testing.T, spec corev1.PodSpec, name string) corev1.Container {
-	t.Helper()
-	for _, c := range spec.Containers {
-		if c.Name == name {
-			return c
-		}
-	}
-	t.Fatalf("no container %q", name)
-	return corev1.Container{}
-}
-
-func envValue(t *testing.T, c corev1.Container, name string) string {
-	t.Helper()
-	for _, e := range c.Env {
-		if e.Name == name {
-			return e.Value
-		}
-	}
-	t.Fatalf("container %s has no env %s", c.Name, name)
-	return ""
 }
 
 func TestRedisTopologyPerProfile(t *testing.T) {
@@ -96,15 +73,6 @@ func TestRedisTopologyPerProfile(t *testing.T) {
 			}
 		})
 	}
-}
-
-func mustAtoi(t *testing.T, s string) int64 {
-	t.Helper()
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 func TestSentinelSettingsAndWritableState(t *testing.T) {
@@ -226,7 +194,8 @@ func TestRedisPasswordIsNeverALiteral(t *testing.T) {
 func TestHAProxyRoutesOnlyToTheMaster(t *testing.T) {
 	m := renderRedis(t, "production", nil)
 	cfg := render.Get[*corev1.ConfigMap](t, m, redisHAProxy).Data["haproxy.cfg"]
-	for _, line := range []string{`tcp-check send "AUTH ${REDIS_PASSWORD}\r\n"`, `tcp-check send "INFO replication\r\n"`, "tcp-check expect string role:master", "on-marked-down shutdown-sessions"} {
+	for _, line := range []string{`tcp-check send "AUTH ${REDIS_PASSWORD}\r\n"`, `tcp-check send "INFO replication\r\nQUIT\r\n"`, "tcp-check expect string role:master", "on-marked-down shutdown-sessions",
+		"monitor fail if { nbsrv(master) gt 1 }"} {
 		if !strings.Contains(cfg, line) {
 			t.Errorf("haproxy.cfg lacks %q", line)
 		}
@@ -244,6 +213,14 @@ func TestHAProxyRoutesOnlyToTheMaster(t *testing.T) {
 	}
 	if *d.Spec.Replicas != 2 {
 		t.Errorf("HAProxy replicas %d, want 2", *d.Spec.Replicas)
+	}
+	// Ready only with at most one master candidate (the monitor rule above);
+	// alive while it answers at all, so an ambiguous moment never restarts it.
+	if p := c.ReadinessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/healthz" {
+		t.Errorf("HAProxy readiness must ask /healthz: %+v", p)
+	}
+	if p := c.LivenessProbe; p == nil || p.TCPSocket == nil {
+		t.Errorf("HAProxy liveness must be a TCP check, not the readiness rule: %+v", p)
 	}
 	master := render.Get[*corev1.Service](t, m, "nova-redis-sentinel-master")
 	if !labels.SelectorFromSet(master.Spec.Selector).Matches(labels.Set(d.Spec.Template.Labels)) || master.Spec.Ports[0].Port != 6379 {
@@ -301,6 +278,29 @@ func TestRedisServicePortsAreTheContract(t *testing.T) {
 		p := render.Get[*corev1.Service](t, m, name).Spec.Ports[0]
 		if p.Port != want || p.TargetPort.StrVal == "" {
 			t.Errorf("%s: port %d -> %v, want %d to a named port", name, p.Port, p.TargetPort, want)
+		}
+	}
+}
+
+// The old master's preStop drain is three of HAProxy's check intervals,
+// from the one value; without HAProxy there is nothing to wait for.
+func TestRedisSwitchoverDrainFollowsHAProxyChecks(t *testing.T) {
+	for _, tc := range []struct {
+		set  map[string]string
+		want string
+	}{
+		{nil, "750"},
+		{map[string]string{"haproxy.checkIntervalMs": "400"}, "1200"},
+		{map[string]string{"haproxy.enabled": "false"}, "0"},
+	} {
+		m := renderRedis(t, "production", tc.set)
+		redis := render.Get[*appsv1.StatefulSet](t, m, redisSTS).Spec.Template.Spec.Containers[0]
+		if got := envValue(t, redis, "SWITCHOVER_DRAIN_MS"); got != tc.want {
+			t.Errorf("%v: SWITCHOVER_DRAIN_MS = %s, want %s", tc.set, got, tc.want)
+		}
+		// The hook's log reaches kubectl logs.
+		if cmd := strings.Join(redis.Lifecycle.PreStop.Exec.Command, " "); !strings.Contains(cmd, "2>/proc/1/fd/2") {
+			t.Errorf("preStop %q does not log to the container's stderr", cmd)
 		}
 	}
 }

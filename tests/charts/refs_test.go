@@ -229,29 +229,39 @@ func refCases() map[string]struct {
 			}
 		}
 	}
-	cases["nova/api-gateway and secret values"] = c{render.Options{Chart: "nova", Set: map[string]string{
-		"nova-services.services.api-gateway.enabled":    "true",
-		"nova-services.secrets.values.kafka-brokers":    "kafka:9092",
-		"nova-services.secrets.values.jwt-public-key":   "pem",
-		"nova-services.secrets.values.turn-password":    "x",
-		"nova-services.secrets.values.apns-bundle-id":   "app.nova",
-		"nova-services.services.search-service.enabled": "false"}}, nil}
+	cases["nova/api-gateway and credentials as values"] = c{render.Options{Chart: "nova", Profile: "local", Set: map[string]string{
+		"nova-services.services.api-gateway.enabled":          "true",
+		"nova-services.services.api-gateway.image.repository": "example/api-gateway",
+		"nova-services.services.api-gateway.image.tag":        "1.25",
+		"nova-services.external.clickhouse.password":          "x",
+		"nova-services.rtc.turn.password":                     "x",
+		"nova-services.apns.enabled":                          "true",
+		"nova-services.apns.bundleId":                         "app.nova",
+		"nova-services.apns.certificate":                      "Y2VydA==",
+		"nova-services.services.search-service.enabled":       "false"}}, nil}
 	cases["nova/tier namespaces"] = c{render.Options{Chart: "nova", Profile: "production",
 		Set: map[string]string{"global.tierNamespaces.enabled": "true"}}, nil}
 	cases["nova/tier namespaces consolidated"] = c{render.Options{Chart: "nova", Profile: "staging",
 		Files: []string{"values/topology-consolidated.yaml"}, Set: map[string]string{"global.tierNamespaces.enabled": "true"}}, nil}
 	cases["nova/existing secrets"] = c{render.Options{Chart: "nova", Profile: "production", Set: map[string]string{
-		"postgres-ha.auth.existingSecret":                         "pg-creds",
-		"nova-services.database.existingSecret":                   "pg-creds",
-		"redis-sentinel.auth.existingSecret":                      "redis-creds",
-		"redis-sentinel.auth.existingSecretKey":                   "redis-password",
-		"nova-services.redis.existingSecret":                      "redis-creds",
-		"nova-services.redis.existingSecretKey":                   "redis-password",
-		"nova-services.services.messaging-service.existingSecret": "messaging-creds"}},
+		"postgres-ha.auth.existingSecret":       "pg-creds",
+		"nova-services.database.existingSecret": "pg-creds",
+		"redis-sentinel.auth.existingSecret":    "redis-creds",
+		"redis-sentinel.auth.existingSecretKey": "redis-password",
+		"nova-services.redis.existingSecret":    "redis-creds",
+		"nova-services.redis.existingSecretKey": "redis-password",
+		"nova-services.jwt.existingSecret":      "jwt-creds",
+		"nova-services.rtc.turn.existingSecret": "turn-creds",
+		"nova-services.rtc.turn.urls":           "turn:turn.example.com:3478",
+		"nova-services.apns.enabled":            "true",
+		"nova-services.apns.bundleId":           "app.nova",
+		"nova-services.apns.existingSecret":     "apns-creds"}},
 		externalSecrets{
-			"nova/pg-creds":        {"superuser-password", "replication-password", "app-password", "rest-password"},
-			"nova/redis-creds":     {"redis-password"},
-			"nova/messaging-creds": {"kafka-brokers", "jwt-public-key", "apns-certificate", "apns-certificate-password", "apns-bundle-id", "turn-username", "turn-password"},
+			"nova/pg-creds":    {"superuser-password", "replication-password", "app-password", "rest-password"},
+			"nova/redis-creds": {"redis-password"},
+			"nova/jwt-creds":   {"private.pem", "public.pem", "jwt-secret"},
+			"nova/turn-creds":  {"turn-password"},
+			"nova/apns-creds":  {"apns-certificate", "apns-passphrase"},
 		}}
 	return cases
 }
@@ -270,7 +280,13 @@ func TestEverySecretAndConfigMapReferenceResolves(t *testing.T) {
 			if len(podSpecs(m)) == 0 {
 				t.Fatal("no pods rendered: nothing was checked")
 			}
-			for _, p := range unresolvedRefs(m, c.external) {
+			external := externalSecrets{}
+			for _, src := range []externalSecrets{c.external, declaredSecrets("nova"), declaredSecrets("nova-services")} {
+				for k, v := range src {
+					external[k] = append(external[k], v...)
+				}
+			}
+			for _, p := range unresolvedRefs(m, external) {
 				t.Error(p)
 			}
 		})

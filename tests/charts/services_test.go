@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -15,6 +17,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/nova-platform/nova/tests/need"
 	"github.com/nova-platform/nova/tests/render"
 )
 
@@ -31,23 +34,6 @@ func renderServices(t *testing.T, profile string, files []string, set map[string
 func app(t *testing.T, m *render.Manifest, name string) corev1.Container {
 	t.Helper()
 	return container(t, render.Get[*appsv1.Deployment](t, m, name).Spec.Template.Spec, name)
-}
-
-func envNames(c corev1.Container) []string {
-	var out []string
-	for _, e := range c.Env {
-		out = append(out, e.Name)
-	}
-	return out
-}
-
-func indexOf(list []string, s string) int {
-	for i, x := range list {
-		if x == s {
-			return i
-		}
-	}
-	return -1
 }
 
 // dsn parses a service's DATABASE_URL.
@@ -68,10 +54,14 @@ func TestDatabasePerService(t *testing.T) {
 		set   map[string]string
 		want  map[string]string
 	}{
-		{"split", nil, nil, map[string]string{"user-service": "nova_auth", "auth-service": "nova_auth", "search-service": "nova_auth",
+		{"split", nil, nil, map[string]string{"user-service": "nova_auth", "search-service": "nova_auth",
 			"streaming-api": "nova_auth", "messaging-service": "nova_messaging"}},
+		{"split with auth-service", nil, map[string]string{"nova-services.services.auth-service.enabled": "true",
+			"nova-services.services.auth-service.image.repository": "example/auth-service", "nova-services.services.auth-service.image.tag": "1.0"},
+			map[string]string{"user-service": "nova_auth", "auth-service": "nova_auth", "search-service": "nova_auth",
+				"streaming-api": "nova_auth", "messaging-service": "nova_messaging"}},
 		{"consolidated", consolidated, map[string]string{"nova-services.services.streaming-service.enabled": "true"},
-			map[string]string{"api-service": "nova_auth", "streaming-service": "nova_auth", "realtime-service": "nova_messaging"}},
+			map[string]string{"api-service": "nova_auth", "streaming-service": "nova_auth", "realtime-service": "nova_messaging", "search-service": "nova_auth"}},
 	}
 	for _, c := range cases {
 		for _, profile := range append([]string{""}, render.Profiles...) {
@@ -90,44 +80,46 @@ func TestDatabasePerService(t *testing.T) {
 		}
 	}
 	// api-gateway has no database: no DATABASE_URL at all.
-	m := renderServices(t, "", nil, map[string]string{"nova-services.services.api-gateway.enabled": "true"})
+	m := renderServices(t, "", nil, map[string]string{"nova-services.services.api-gateway.enabled": "true", "nova-services.services.api-gateway.image.repository": "example/api-gateway",
+		"nova-services.services.api-gateway.image.tag": "1.25"})
 	if _, ok := envOf(app(t, m, "api-gateway"))["DATABASE_URL"]; ok {
 		t.Error("api-gateway has a DATABASE_URL but no database")
+	}
+	// messaging-service migrates at every start: no other program may share its database.
+	_, err := render.TemplateE(t, render.Options{Chart: "nova-services", Set: map[string]string{"services.messaging-service.database": "nova_auth"}})
+	if err == nil || !strings.Contains(err.Error(), "services.messaging-service.database") || !strings.Contains(err.Error(), "at every start") {
+		t.Errorf("messaging-service on user-service's database: want a failure naming services.messaging-service.database, got %v", err)
 	}
 }
 
 func TestRedisDbIndexPerService(t *testing.T) {
-	want := map[string]string{"user-service": "0", "messaging-service": "1", "streaming-api": "2", "api-gateway": "3",
+	want := map[string]string{"user-service": "0", "messaging-service": "1", "streaming-api": "2", "api-gateway": "3", "search-service": "4",
 		"api-service": "0", "realtime-service": "1", "streaming-service": "2"}
 	renders := []*render.Manifest{
-		renderServices(t, "production", nil, map[string]string{"nova-services.services.api-gateway.enabled": "true"}),
+		renderServices(t, "production", nil, map[string]string{"nova-services.services.api-gateway.enabled": "true", "nova-services.services.api-gateway.image.repository": "example/api-gateway",
+			"nova-services.services.api-gateway.image.tag": "1.25"}),
 		renderServices(t, "production", consolidated, map[string]string{"nova-services.services.streaming-service.enabled": "true"}),
 	}
-	seen := 0
+	seen := map[string]bool{}
 	for _, m := range renders {
 		for _, d := range serviceDeployments(m) {
 			c := container(t, d.Spec.Template.Spec, d.Name)
 			env := envOf(c)
 			db, ok := want[d.Name]
 			if !ok {
-				if _, has := env["REDIS_URL"]; has {
-					t.Errorf("%s: REDIS_URL without a Redis DB in the catalogue", d.Name)
-				}
+				t.Errorf("%s: not in the table of Redis DB indexes", d.Name)
 				continue
 			}
-			seen++
+			seen[d.Name] = true
 			u, err := url.Parse(env["REDIS_URL"].Value)
 			if err != nil || u.Scheme != "redis" {
 				t.Fatalf("%s: REDIS_URL %q: %v", d.Name, env["REDIS_URL"].Value, err)
 			}
-			if u.Path != "/"+db || env["REDIS_DB"].Value != db {
-				t.Errorf("%s: REDIS_URL DB %q, REDIS_DB %q, want %s", d.Name, u.Path, env["REDIS_DB"].Value, db)
+			if u.Path != "/"+db {
+				t.Errorf("%s: REDIS_URL DB %q, want %s", d.Name, u.Path, db)
 			}
 			if u.Host != "nova-redis-sentinel-master.nova.svc.cluster.local:6379" {
 				t.Errorf("%s: Redis host %q, want the master endpoint", d.Name, u.Host)
-			}
-			if env["REDIS_SENTINEL_ADDRS"].Value != "nova-redis-sentinel-sentinel.nova.svc.cluster.local:26379" || env["REDIS_MASTER_NAME"].Value != "mymaster" {
-				t.Errorf("%s: Sentinel settings %q / %q", d.Name, env["REDIS_SENTINEL_ADDRS"].Value, env["REDIS_MASTER_NAME"].Value)
 			}
 			assertPasswordFromSecret(t, d.Name, c, "REDIS_PASSWORD", "REDIS_URL", "nova-redis-sentinel-auth", "password")
 			if p, _ := u.User.Password(); p != "$(REDIS_PASSWORD)" {
@@ -135,8 +127,8 @@ func TestRedisDbIndexPerService(t *testing.T) {
 			}
 		}
 	}
-	if seen != len(want) {
-		t.Errorf("checked %d services with Redis, want %d", seen, len(want))
+	if len(seen) != len(want) {
+		t.Errorf("checked %v, want every service of %v", seen, want)
 	}
 }
 
@@ -150,7 +142,7 @@ func assertPasswordFromSecret(t *testing.T, svc string, c corev1.Container, pass
 		t.Errorf("%s: %s is not read from Secret %s key %s: %+v", svc, passwordVar, secret, key, e)
 	}
 	names := envNames(c)
-	if i, j := indexOf(names, passwordVar), indexOf(names, urlVar); i < 0 || j < 0 || i > j {
+	if i, j := slices.Index(names, passwordVar), slices.Index(names, urlVar); i < 0 || j < 0 || i > j {
 		t.Errorf("%s: %s (at %d) must come before %s (at %d) for $(VAR) expansion", svc, passwordVar, i, urlVar, j)
 	}
 }
@@ -209,8 +201,8 @@ func TestDSNReachesThePrimaryWithPostgresHAsSecret(t *testing.T) {
 	}
 	assertPasswordFromSecret(t, "user-service", c, "DATABASE_PASSWORD", "DATABASE_URL", "db", "pw")
 	assertPasswordFromSecret(t, "user-service", c, "REDIS_PASSWORD", "REDIS_URL", "cache", "password")
-	if env := envOf(c); env["REDIS_URL"].Value != "redis://:$(REDIS_PASSWORD)@cache.example.com:6379/0" || env["REDIS_SENTINEL_ADDRS"].Value != "" {
-		t.Errorf("external Redis: %q, sentinels %q", env["REDIS_URL"].Value, env["REDIS_SENTINEL_ADDRS"].Value)
+	if env := envOf(c); env["REDIS_URL"].Value != "redis://:$(REDIS_PASSWORD)@cache.example.com:6379/0" {
+		t.Errorf("external Redis: %q", env["REDIS_URL"].Value)
 	}
 }
 
@@ -271,36 +263,38 @@ func TestSeedResourcesInProduction(t *testing.T) {
 	}
 }
 
+// The probes follow the programs (TestServicesMeetTheContract checks their
+// paths and types); a service's own probes override its program's field by
+// field. The preStop pause fits in every grace period, which is the
+// program's own when it needs longer to drain (user-service).
 func TestProbesAndGracefulStop(t *testing.T) {
 	for _, files := range [][]string{nil, consolidated} {
-		m := renderServices(t, "production", files, map[string]string{"nova-services.services.user-service.probes.readiness.path": "/ready"})
+		m := renderServices(t, "production", files, map[string]string{"nova-services.services.search-service.probes.readiness.periodSeconds": "20"})
 		for _, d := range serviceDeployments(m) {
 			spec := d.Spec.Template.Spec
 			c := container(t, spec, d.Name)
-			readiness := "/health"
-			if d.Name == "user-service" {
-				readiness = "/ready"
-			}
-			for kind, p := range map[string]*corev1.Probe{"startup": c.StartupProbe, "liveness": c.LivenessProbe, "readiness": c.ReadinessProbe} {
-				want := "/health"
-				if kind == "readiness" {
-					want = readiness
-				}
-				if p == nil || p.HTTPGet == nil || p.HTTPGet.Path != want || p.HTTPGet.Port.String() != "http" {
-					t.Errorf("%s: %s probe %+v, want GET %s on port http", d.Name, kind, p, want)
+			if d.Name == "search-service" {
+				if p := c.ReadinessProbe; p.PeriodSeconds != 20 || p.HTTPGet == nil || p.HTTPGet.Path != "/health" || p.FailureThreshold != 3 {
+					t.Errorf("search-service readiness %+v: want the override of periodSeconds only", p)
 				}
 			}
-			if c.Ports[0].Name != "http" {
-				t.Errorf("%s: first port %q, want http", d.Name, c.Ports[0].Name)
+			grace := int64(30)
+			if c.Image[:strings.LastIndex(c.Image, ":")] == "ghcr.io/proerror77/nova/user-service" {
+				grace = 90
 			}
-			if *spec.TerminationGracePeriodSeconds != 30 {
-				t.Errorf("%s: grace %d s, want 30", d.Name, *spec.TerminationGracePeriodSeconds)
+			if *spec.TerminationGracePeriodSeconds != grace {
+				t.Errorf("%s: grace %d s, want %d", d.Name, *spec.TerminationGracePeriodSeconds, grace)
 			}
 			pre := c.Lifecycle.PreStop
 			if pre == nil || pre.Sleep == nil || pre.Sleep.Seconds <= 0 || pre.Sleep.Seconds >= 30 {
 				t.Errorf("%s: preStop %+v, want a pause shorter than the grace period", d.Name, pre)
 			}
 		}
+	}
+	// An http probe without a path is refused, naming the value.
+	_, err := render.TemplateE(t, render.Options{Chart: "nova-services", Set: map[string]string{"services.user-service.probes.liveness.type": "http"}})
+	if err == nil || !strings.Contains(err.Error(), "services.user-service.probes.liveness: an http probe needs a path") {
+		t.Errorf("http probe without a path: %v", err)
 	}
 }
 
@@ -312,7 +306,7 @@ func TestServicePodsAreRestricted(t *testing.T) {
 		for _, d := range serviceDeployments(m) {
 			spec := d.Spec.Template.Spec
 			ps := spec.SecurityContext
-			if ps == nil || *ps.RunAsNonRoot != true || *ps.RunAsUser != 10001 || ps.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+			if ps == nil || *ps.RunAsNonRoot != true || *ps.RunAsUser != 1001 || ps.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 				t.Errorf("%s/%s: pod security context %+v", profile, d.Name, ps)
 			}
 			if len(spec.InitContainers) != 1 {
@@ -341,7 +335,10 @@ func TestServicePodsAreRestricted(t *testing.T) {
 
 // The init container waits for what the service uses, with a pinned image and a timeout.
 func TestInitContainerWaitsForTheDataTier(t *testing.T) {
-	m := renderServices(t, "", nil, map[string]string{"nova-services.services.api-gateway.enabled": "true",
+	m := renderServices(t, "", nil, map[string]string{"nova-services.services.api-gateway.enabled": "true", "nova-services.services.api-gateway.image.repository": "example/api-gateway",
+		"nova-services.services.api-gateway.image.tag": "1.25",
+		"nova-services.services.auth-service.enabled":  "true", "nova-services.services.auth-service.image.repository": "example/auth-service",
+		"nova-services.services.auth-service.image.tag":    "1.0",
 		"nova-services.waitForDependencies.timeoutSeconds": "120", "global.imageRegistry": "mirror.example.com"})
 	for _, name := range []string{"user-service", "auth-service", "api-gateway"} {
 		spec := render.Get[*appsv1.Deployment](t, m, name).Spec.Template.Spec
@@ -365,7 +362,7 @@ func TestInitContainerWaitsForTheDataTier(t *testing.T) {
 		}
 	}
 	// A service with neither database nor Redis has nothing to wait for.
-	m = renderServices(t, "", nil, map[string]string{"nova-services.services.search-service.database": "null"})
+	m = renderServices(t, "", nil, map[string]string{"nova-services.services.search-service.database": "null", "nova-services.services.search-service.redisDb": "null"})
 	if n := len(render.Get[*appsv1.Deployment](t, m, "search-service").Spec.Template.Spec.InitContainers); n != 0 {
 		t.Errorf("search-service without a database has %d init containers", n)
 	}
@@ -374,10 +371,7 @@ func TestInitContainerWaitsForTheDataTier(t *testing.T) {
 // The script as it ships: it gives up after its timeout, and passes once
 // the endpoints answer. Needs busybox (the init container's image).
 func TestWaitScriptRunsWithBusybox(t *testing.T) {
-	busybox, err := exec.LookPath("busybox")
-	if err != nil {
-		t.Fatal("busybox is not installed: apt-get install busybox (bash .ci/run does)")
-	}
+	busybox := need.Command(t, "busybox", "busybox")
 	dir := t.TempDir()
 	for _, applet := range []string{"sh", "nc", "date", "sleep", "grep", "head", "timeout"} {
 		if err := os.Symlink(busybox, dir+"/"+applet); err != nil {
@@ -429,46 +423,33 @@ func listen(t *testing.T, reply string) string {
 	return l.Addr().String()
 }
 
-func TestCrossServiceURLsFollowTheEnabledServices(t *testing.T) {
-	m := renderServices(t, "", nil, nil)
-	want := map[string]string{"USER_SERVICE_URL": "http://user-service.nova.svc.cluster.local:8080",
-		"AUTH_SERVICE_URL": "http://auth-service.nova.svc.cluster.local:8084", "SEARCH_SERVICE_URL": "http://search-service.nova.svc.cluster.local:8086",
-		"STREAMING_API_URL": "http://streaming-api.nova.svc.cluster.local:8081", "MESSAGING_SERVICE_URL": "http://messaging-service.nova.svc.cluster.local:3000"}
+// No service gets the URLs of the others (no Nova program reads them:
+// TestServicesMeetTheContract); aliases route ingress traffic, and an alias
+// that is an enabled service of its own is refused.
+func TestAliasesAreRoutesNotEnv(t *testing.T) {
+	m := renderServices(t, "", consolidated, nil)
 	for _, d := range serviceDeployments(m) {
-		env := envOf(container(t, d.Spec.Template.Spec, d.Name))
-		for name, url := range want {
-			own := name == strings.ToUpper(strings.ReplaceAll(d.Name, "-", "_"))+"_URL"
-			if got := env[name].Value; own != (got == "") || (!own && got != url) {
-				t.Errorf("%s: %s=%q, want %q (own URL left out)", d.Name, name, got, url)
+		for _, e := range container(t, d.Spec.Template.Spec, d.Name).Env {
+			if strings.HasSuffix(e.Name, "_SERVICE_URL") || e.Name == "STREAMING_API_URL" {
+				t.Errorf("%s: env %s", d.Name, e.Name)
 			}
 		}
-		if _, ok := env["API_GATEWAY_URL"]; ok {
-			t.Errorf("%s: URL of the disabled api-gateway", d.Name)
-		}
 	}
-	// Consolidated: the old names point at the services that replace them.
-	m = renderServices(t, "", consolidated, map[string]string{"global.tierNamespaces.enabled": "true"})
-	env := envOf(app(t, m, "realtime-service"))
-	for _, name := range []string{"API_SERVICE_URL", "USER_SERVICE_URL", "AUTH_SERVICE_URL", "SEARCH_SERVICE_URL"} {
-		if env[name].Value != "http://api-service.nova-services.svc.cluster.local:8080" {
-			t.Errorf("realtime-service: %s=%q", name, env[name].Value)
-		}
-	}
-	if got := envOf(app(t, m, "api-service"))["MESSAGING_SERVICE_URL"].Value; got != "http://realtime-service.nova-services.svc.cluster.local:3000" {
-		t.Errorf("api-service: MESSAGING_SERVICE_URL=%q", got)
-	}
-	// An alias that is also an enabled service is refused.
-	_, err := render.TemplateE(t, render.Options{Chart: "nova-services", Set: map[string]string{"services.api-gateway.enabled": "true", "services.api-gateway.aliases[0]": "user-service"}})
+	_, err := render.TemplateE(t, render.Options{Chart: "nova-services", Set: map[string]string{
+		"services.api-gateway.enabled": "true", "services.api-gateway.image.repository": "example/api-gateway", "services.api-gateway.image.tag": "v1",
+		"services.api-gateway.aliases[0]": "user-service"}})
 	if err == nil || !strings.Contains(err.Error(), `services.api-gateway.aliases: "user-service" is an enabled service`) {
 		t.Errorf("alias clash accepted: %v", err)
 	}
 }
 
-// Disabling a service removes every object of it and its URL from the others.
+// Disabling a service removes every object of it, its ingress routes and
+// its place in the NetworkPolicy.
 func TestDisablingAServiceRemovesItEverywhere(t *testing.T) {
-	on := renderServices(t, "production", nil, map[string]string{"nova-services.secrets.values.kafka-brokers": "kafka:9092"})
-	off := renderServices(t, "production", nil, map[string]string{"nova-services.secrets.values.kafka-brokers": "kafka:9092",
-		"nova-services.services.messaging-service.enabled": "false"})
+	set := map[string]string{"nova-services.ingress.enabled": "true", "nova-services.ingress.hosts[0].host": "api.nova.example.com",
+		"nova-services.networkPolicy.enabled": "true"}
+	on := renderServices(t, "production", nil, set)
+	off := renderServices(t, "production", nil, mergeSets(set, map[string]string{"nova-services.services.messaging-service.enabled": "false"}))
 	count := func(m *render.Manifest) int {
 		n := 0
 		for _, o := range metaObjects(m) {
@@ -478,135 +459,136 @@ func TestDisablingAServiceRemovesItEverywhere(t *testing.T) {
 		}
 		return n
 	}
-	// Deployment, Service, ServiceAccount, HPA, PDB, Secret.
-	if n := count(on); n != 6 {
-		t.Errorf("enabled messaging-service has %d objects, want 6", n)
+	// Deployment, Service, ServiceAccount, HPA, PDB.
+	if n := count(on); n != 5 {
+		t.Errorf("enabled messaging-service has %d objects, want 5", n)
 	}
 	if n := count(off); n != 0 {
 		t.Errorf("disabled messaging-service still has %d objects", n)
 	}
-	if strings.Contains(off.Raw, "MESSAGING_SERVICE_URL") || !strings.Contains(on.Raw, "MESSAGING_SERVICE_URL") {
-		t.Error("MESSAGING_SERVICE_URL does not follow the service's enabled flag")
+	routes := func(m *render.Manifest) (n int) {
+		for _, p := range render.All[*networkingv1.Ingress](m)[0].Spec.Rules[0].HTTP.Paths {
+			if p.Backend.Service.Name == "messaging-service" {
+				n++
+			}
+		}
+		return n
+	}
+	if on, off := routes(on), routes(off); on != 6 || off != 0 {
+		t.Errorf("ingress routes to messaging-service: %d enabled, %d disabled; want 6 and 0", on, off)
+	}
+	if strings.Contains(off.Raw, "- messaging-service") {
+		t.Error("the disabled service is still listed (NetworkPolicy?)")
 	}
 }
 
-func TestClientSettingsComeFromOneConfigMap(t *testing.T) {
-	m := renderServices(t, "", nil, nil)
-	cm := render.Get[*corev1.ConfigMap](t, m, "nova-nova-services-client-settings")
-	want := map[string]string{"HTTP_CLIENT_TIMEOUT_MS": "3000", "HTTP_CLIENT_CONNECT_TIMEOUT_MS": "1000", "HTTP_CLIENT_POOL_MAX_CONNECTIONS": "50",
-		"HTTP_CLIENT_POOL_QUEUE_SIZE": "1000", "HTTP_CLIENT_MAX_RETRIES": "3", "HTTP_CLIENT_RETRY_DELAY_MS": "100",
-		"CIRCUIT_BREAKER_ENABLED": "true", "CIRCUIT_BREAKER_FAILURE_THRESHOLD": "50", "CIRCUIT_BREAKER_SUCCESS_THRESHOLD": "5",
-		"CIRCUIT_BREAKER_OPEN_DURATION_SECONDS": "60", "DATABASE_POOL_MAX_CONNECTIONS": "20", "DATABASE_POOL_IDLE_TIMEOUT_SECONDS": "30",
-		"DATABASE_POOL_MAX_LIFETIME_SECONDS": "1800", "REDIS_POOL_MAX_CONNECTIONS": "20", "REDIS_CONNECT_TIMEOUT_MS": "2000"}
+// A changed script rolls every pod that runs it; a changed credential only
+// the pods that read it.
+func TestChecksumsRollOnlyThePodsThatReadAChange(t *testing.T) {
+	base := map[string]string{"nova-services.external.clickhouse.password": "one", "nova-services.rtc.turn.password": "one"}
+	m := renderServices(t, "local", nil, base)
+	for _, c := range []struct {
+		set   map[string]string
+		rolls map[string]bool
+	}{
+		{map[string]string{"nova-services.external.clickhouse.password": "two"}, map[string]bool{"user-service": true, "streaming-api": true}},
+		{map[string]string{"nova-services.rtc.turn.password": "two"}, map[string]bool{"messaging-service": true}},
+		{map[string]string{"nova-services.external.s3.secretAccessKey": "other"}, map[string]bool{"user-service": true, "streaming-api": true}},
+		{map[string]string{"nova-services.external.kafka.brokers": "kafka.other:9092"}, map[string]bool{}}, // a plain env change rolls by itself
+	} {
+		changed := renderServices(t, "local", nil, mergeSets(base, c.set))
+		for _, d := range serviceDeployments(m) {
+			before := d.Spec.Template.Annotations["checksum/secret"]
+			after := render.Get[*appsv1.Deployment](t, changed, d.Name).Spec.Template.Annotations["checksum/secret"]
+			if before == "" || (before != after) != c.rolls[d.Name] {
+				t.Errorf("%v: %s checksum/secret changed=%v, want %v", c.set, d.Name, before != after, c.rolls[d.Name])
+			}
+		}
+	}
+	changed := renderServices(t, "local", nil, mergeSets(base, map[string]string{"nova-services.waitForDependencies.enabled": "false"}))
+	for _, d := range serviceDeployments(m) {
+		before := d.Spec.Template.Annotations["checksum/config"]
+		if after := render.Get[*appsv1.Deployment](t, changed, d.Name).Spec.Template.Annotations["checksum/config"]; before == after {
+			t.Errorf("%s: checksum/config did not follow the scripts ConfigMap", d.Name)
+		}
+	}
+}
+
+// Each credential has one source: the chart's Secret <fullname>-external
+// holds exactly those given as values; an existingSecret replaces it; the
+// key pair's Secret is shared by both services that read it.
+func TestCredentialsHaveOneSourceEach(t *testing.T) {
+	m := renderServices(t, "local", nil, map[string]string{"nova-services.external.clickhouse.password": "ch-pass",
+		"nova-services.rtc.turn.password": "turn-pass", "nova-services.rtc.turn.urls": "turn:turn.example.com:3478"})
+	ext := render.Get[*corev1.Secret](t, m, "nova-nova-services-external")
+	want := map[string]string{"aws-access-key-id": "local-placeholder", "aws-secret-access-key": "local-placeholder",
+		"clickhouse-password": "ch-pass", "turn-password": "turn-pass"}
+	if len(ext.Data) != len(want) {
+		t.Errorf("external Secret keys %v, want %v", ext.Data, want)
+	}
 	for k, v := range want {
-		if cm.Data[k] != v {
-			t.Errorf("%s=%q, want %q", k, cm.Data[k], v)
+		if string(ext.Data[k]) != v {
+			t.Errorf("external Secret %s=%q, want %q", k, ext.Data[k], v)
 		}
 	}
-	for _, d := range serviceDeployments(m) {
-		c := container(t, d.Spec.Template.Spec, d.Name)
-		if len(c.EnvFrom) != 1 || c.EnvFrom[0].ConfigMapRef == nil || c.EnvFrom[0].ConfigMapRef.Name != cm.Name {
-			t.Errorf("%s: envFrom %+v", d.Name, c.EnvFrom)
-		}
-		for k := range want {
-			if _, typed := envOf(c)[k]; typed {
-				t.Errorf("%s: %s typed again in env", d.Name, k)
-			}
-		}
+	refs := map[string]map[string]string{
+		"user-service":      {"AWS_ACCESS_KEY_ID": "aws-access-key-id", "AWS_SECRET_ACCESS_KEY": "aws-secret-access-key", "CLICKHOUSE_PASSWORD": "clickhouse-password"},
+		"streaming-api":     {"AWS_ACCESS_KEY_ID": "aws-access-key-id", "CLICKHOUSE_PASSWORD": "clickhouse-password"},
+		"messaging-service": {"RTC_TURN_PASSWORD": "turn-password"},
 	}
-	// A changed setting rolls every pod; a changed secret value only the pods that read it.
-	changed := renderServices(t, "", nil, map[string]string{"nova-services.clientSettings.HTTP_CLIENT_TIMEOUT_MS": "5000",
-		"nova-services.secrets.values.kafka-brokers": "kafka:9092"})
-	for _, d := range serviceDeployments(m) {
-		before := d.Spec.Template.Annotations
-		after := render.Get[*appsv1.Deployment](t, changed, d.Name).Spec.Template.Annotations
-		if before["checksum/config"] == "" || before["checksum/config"] == after["checksum/config"] {
-			t.Errorf("%s: checksum/config did not change with a client setting", d.Name)
-		}
-		readsKafka := d.Name == "user-service" || d.Name == "streaming-api" || d.Name == "messaging-service"
-		if (before["checksum/secret"] != after["checksum/secret"]) != readsKafka {
-			t.Errorf("%s: checksum/secret changed=%v, reads kafka-brokers=%v", d.Name, before["checksum/secret"] != after["checksum/secret"], readsKafka)
-		}
-	}
-}
-
-// Each service's Secret holds exactly its catalogue keys that have values;
-// keys without a value are left out (or fail the render when required).
-func TestServiceSecretsFollowTheCatalogue(t *testing.T) {
-	keys := []string{"kafka-brokers", "jwt-public-key", "apns-certificate", "apns-certificate-password", "apns-bundle-id", "turn-username", "turn-password"}
-	set := map[string]string{}
-	for _, k := range keys {
-		set["nova-services.secrets.values."+k] = "value-of-" + k
-	}
-	m := renderServices(t, "production", nil, set)
-	want := map[string][]string{"user-service": {"kafka-brokers"}, "auth-service": {"jwt-public-key"}, "streaming-api": {"kafka-brokers"},
-		"messaging-service": keys}
-	for svc, ks := range want {
-		s := render.Get[*corev1.Secret](t, m, svc)
-		if len(s.Data) != len(ks) {
-			t.Errorf("%s: Secret keys %v, want %v", svc, s.Data, ks)
-		}
+	for svc, vars := range refs {
 		env := envOf(app(t, m, svc))
-		for _, k := range ks {
-			if string(s.Data[k]) != "value-of-"+k {
-				t.Errorf("%s: %s=%q", svc, k, s.Data[k])
-			}
-			name := strings.ToUpper(strings.ReplaceAll(k, "-", "_"))
-			if r := env[name].ValueFrom; r == nil || r.SecretKeyRef.Name != svc || r.SecretKeyRef.Key != k {
-				t.Errorf("%s: %s not read from its Secret: %+v", svc, name, env[name])
+		for name, key := range vars {
+			if r := env[name].ValueFrom; r == nil || r.SecretKeyRef.Name != ext.Name || r.SecretKeyRef.Key != key {
+				t.Errorf("%s: %s not read from %s key %s: %+v", svc, name, ext.Name, key, env[name])
 			}
 		}
 	}
-	for _, s := range render.All[*corev1.Secret](m) {
-		if s.Name == "search-service" {
-			t.Error("search-service has no secret keys but got a Secret")
-		}
+	if got := envOf(app(t, m, "messaging-service"))["RTC_TURN_URLS"].Value; got != "turn:turn.example.com:3478" {
+		t.Errorf("RTC_TURN_URLS=%q", got)
 	}
-	// jwt-secret: generated, shared, kept.
+
+	// Both JWT readers mount the same Secret: user-service both halves, messaging the public one.
+	items := func(svc string) []string {
+		var out []string
+		for _, v := range render.Get[*appsv1.Deployment](t, m, svc).Spec.Template.Spec.Volumes {
+			if v.Secret != nil && v.Secret.SecretName == "nova-nova-services-jwt" {
+				for _, it := range v.Secret.Items {
+					out = append(out, it.Key)
+				}
+			}
+		}
+		return out
+	}
+	if u, msg := strings.Join(items("user-service"), ","), strings.Join(items("messaging-service"), ","); u != "private.pem,public.pem" || msg != "public.pem" {
+		t.Errorf("JWT Secret items: user-service %q, messaging-service %q", u, msg)
+	}
+
+	// JWT_SECRET: generated, 64 characters, kept on uninstall.
 	gen := render.Get[*corev1.Secret](t, m, "nova-nova-services-generated")
 	if len(gen.Data["jwt-secret"]) != 64 || gen.Annotations["helm.sh/resource-policy"] != "keep" {
 		t.Errorf("generated jwt-secret %q (annotations %v)", gen.Data["jwt-secret"], gen.Annotations)
 	}
-	if r := envOf(app(t, m, "auth-service"))["JWT_SECRET"].ValueFrom; r == nil || r.SecretKeyRef.Name != gen.Name {
-		t.Error("auth-service does not read JWT_SECRET from the generated Secret")
+	if r := envOf(app(t, m, "user-service"))["JWT_SECRET"].ValueFrom; r == nil || r.SecretKeyRef.Name != gen.Name {
+		t.Error("user-service does not read JWT_SECRET from the generated Secret")
 	}
 
-	// Nothing set: no empty keys; the env vars are left out and NOTES say so.
-	m = renderServices(t, "", nil, nil)
-	if _, ok := envOf(app(t, m, "user-service"))["KAFKA_BROKERS"]; ok {
-		t.Error("KAFKA_BROKERS without a value")
-	}
+	// existingSecrets: nothing of the chart's, every reference to them.
+	m = renderServices(t, "local", nil, map[string]string{"nova-services.external.s3.existingSecret": "s3-creds",
+		"nova-services.external.clickhouse.existingSecret": "ch-creds", "nova-services.jwt.existingSecret": "jwt-creds"})
 	for _, s := range render.All[*corev1.Secret](m) {
-		for k, v := range s.Data {
-			if len(v) == 0 {
-				t.Errorf("Secret %s: key %s created empty", s.Name, k)
-			}
+		if s.Name == "nova-nova-services-external" || s.Name == "nova-nova-services-generated" {
+			t.Errorf("Secret %s rendered although existing Secrets hold its keys", s.Name)
 		}
 	}
-	out, err := renderWithEngine(t, "nova-services", map[string]any{}, newFakeCluster())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if notes := out["nova-services/templates/NOTES.txt"]; !strings.Contains(notes, "messaging-service: turn-password") || !strings.Contains(notes, "WARNING") {
-		t.Errorf("NOTES do not name the keys without a value:\n%s", notes)
-	}
-	_, err = render.TemplateE(t, render.Options{Chart: "nova-services", Set: map[string]string{"secrets.requireValues": "true"}})
-	if err == nil || !strings.Contains(err.Error(), `services.auth-service.secretKeys: "jwt-public-key" has no value: set secrets.values.jwt-public-key`) {
-		t.Errorf("requireValues: want a failure naming the key, got %v", err)
-	}
-
-	// existingSecret: every key from it, no Secret of the chart.
-	m = renderServices(t, "", nil, map[string]string{"nova-services.services.auth-service.existingSecret": "auth-creds"})
-	env := envOf(app(t, m, "auth-service"))
-	for _, name := range []string{"JWT_SECRET", "JWT_PUBLIC_KEY"} {
-		if r := env[name].ValueFrom; r == nil || r.SecretKeyRef.Name != "auth-creds" {
-			t.Errorf("auth-service: %s not from the existing Secret: %+v", name, env[name])
+	env := envOf(app(t, m, "user-service"))
+	for name, secret := range map[string]string{"AWS_ACCESS_KEY_ID": "s3-creds", "AWS_SECRET_ACCESS_KEY": "s3-creds", "CLICKHOUSE_PASSWORD": "ch-creds", "JWT_SECRET": "jwt-creds"} {
+		if r := env[name].ValueFrom; r == nil || r.SecretKeyRef.Name != secret {
+			t.Errorf("user-service: %s not from %s: %+v", name, secret, env[name])
 		}
 	}
-	for _, s := range render.All[*corev1.Secret](m) {
-		if s.Name == "nova-nova-services-generated" || s.Name == "auth-service" {
-			t.Errorf("Secret %s rendered although auth-service reads an existing Secret", s.Name)
-		}
+	if strings.Contains(m.Raw, "kind: Job\nmetadata:\n  name: nova-nova-services-jwt-keys") || len(items("user-service")) != 0 {
+		t.Error("the JWT key Job or Secret of the chart is used although jwt.existingSecret is set")
 	}
 }
 
@@ -692,6 +674,7 @@ func TestIngressWithTLS(t *testing.T) {
 
 func TestNetworkPolicyServiceMonitorAndPullSecrets(t *testing.T) {
 	set := map[string]string{"nova-services.networkPolicy.enabled": "true", "nova-services.metrics.serviceMonitor.enabled": "true",
+		"nova-services.networkPolicy.metricsFrom[0].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name": "monitoring",
 		"nova-services.imagePullSecrets[0]": "svc-creds", "global.tierNamespaces.enabled": "true"}
 	raw, err := render.TemplateE(t, render.Options{Chart: "nova", Profile: "production", Set: set})
 	if err != nil {
@@ -722,7 +705,7 @@ func TestNetworkPolicyServiceMonitorAndPullSecrets(t *testing.T) {
 			reach[port.Port.String()] = peer
 		}
 	}
-	for port, ns := range map[string]string{"5432": "nova-database", "6379": "nova-redis", "26379": "nova-redis", "9092": "*", "53": "*"} {
+	for port, ns := range map[string]string{"5432": "nova-database", "6379": "nova-redis", "9092": "*", "53": "*"} {
 		if reach[port] != ns {
 			t.Errorf("egress to port %s: peer %q, want %q (all: %v)", port, reach[port], ns, reach)
 		}
@@ -730,22 +713,38 @@ func TestNetworkPolicyServiceMonitorAndPullSecrets(t *testing.T) {
 	if len(np.Spec.Ingress) == 0 || np.Spec.Ingress[0].From[0].PodSelector.MatchLabels["app.kubernetes.io/name"] != "nova-services" {
 		t.Errorf("services cannot reach each other: %+v", np.Spec.Ingress)
 	}
-	var monitors int
+	// One ServiceMonitor per service that runs user-service's binary, the
+	// one program with Prometheus metrics; Prometheus may reach their http port.
+	var monitors []string
 	for _, u := range render.All[*unstructured.Unstructured](m) {
-		if u.GetKind() != "ServiceMonitor" {
-			continue
-		}
-		monitors++
-		eps, _, _ := unstructured.NestedSlice(u.Object, "spec", "endpoints")
-		if len(eps) != 1 || eps[0].(map[string]any)["port"] != "metrics" || eps[0].(map[string]any)["path"] != "/metrics" {
-			t.Errorf("ServiceMonitor endpoints %v", eps)
+		if u.GetKind() == "ServiceMonitor" && u.GetLabels()["app.kubernetes.io/name"] == "nova-services" {
+			monitors = append(monitors, u.GetName())
 		}
 	}
-	if monitors != 1 {
-		t.Errorf("%d ServiceMonitors, want 1", monitors)
+	if strings.Join(monitors, ",") != "streaming-api,user-service" {
+		t.Errorf("ServiceMonitors %v, want streaming-api and user-service", monitors)
 	}
-	if p := render.Get[*corev1.Service](t, m, "user-service").Spec.Ports; len(p) != 2 || p[1].Name != "metrics" || p[1].Port != 9090 {
-		t.Errorf("user-service ports %+v, want metrics 9090", p)
+	var scraped []string
+	for _, rule := range np.Spec.Ingress {
+		for _, from := range rule.From {
+			if from.NamespaceSelector != nil && from.NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"] == "monitoring" {
+				for _, port := range rule.Ports {
+					scraped = append(scraped, port.Port.String())
+				}
+			}
+		}
+	}
+	sort.Strings(scraped)
+	if strings.Join(scraped, ",") != "8080,8081" {
+		t.Errorf("metricsFrom reaches ports %v, want 8080,8081", scraped)
+	}
+	if sel := np.Spec.PodSelector.MatchExpressions; len(sel) != 1 || sel[0].Key != "app.kubernetes.io/component" || len(sel[0].Values) != 4 {
+		t.Errorf("the NetworkPolicy selects %+v, want the 4 services' pods only (not the hook Jobs')", sel)
+	}
+	for _, svc := range render.All[*corev1.Service](m) {
+		if svc.Labels["app.kubernetes.io/name"] == "nova-services" && (len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Name != "http") {
+			t.Errorf("Service %s ports %+v, want only http", svc.Name, svc.Spec.Ports)
+		}
 	}
 	for _, d := range serviceDeployments(m) {
 		if ps := d.Spec.Template.Spec.ImagePullSecrets; len(ps) != 1 || ps[0].Name != "svc-creds" {

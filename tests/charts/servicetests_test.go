@@ -5,6 +5,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -125,7 +126,7 @@ func checkDSNEnv(t *testing.T, where string, c, app corev1.Container, names ...s
 			t.Errorf("%s: %s %q references no secret variable", where, n, c.Env[i].Value)
 		}
 		for _, r := range refs {
-			if j := indexOf(order, r[1]); j < 0 || j >= i {
+			if j := slices.Index(order, r[1]); j < 0 || j >= i {
 				t.Errorf("%s: %s references $(%s), which is not defined before it (index %d, %s at %d)", where, n, r[1], j, n, i)
 			}
 		}
@@ -168,7 +169,8 @@ func TestServiceConnectionTests(t *testing.T) {
 	}{
 		{"local", "local", nil, nil},
 		{"production", "production", nil, nil},
-		{"production+api-gateway", "production", nil, map[string]string{"nova-services.services.api-gateway.enabled": "true"}},
+		{"production+api-gateway", "production", nil, map[string]string{"nova-services.services.api-gateway.enabled": "true",
+			"nova-services.services.api-gateway.image.repository": "example/api-gateway", "nova-services.services.api-gateway.image.tag": "v1"}},
 		{"local/consolidated", "local", consolidated, nil},
 		{"production/consolidated", "production", consolidated, nil},
 		{"production/consolidated+streaming", "production", consolidated, map[string]string{"nova-services.services.streaming-service.enabled": "true"}},
@@ -182,6 +184,7 @@ func TestServiceConnectionTests(t *testing.T) {
 				}
 			}
 			cat := catalogue(t, tc.files, overrides)
+			ct := loadContract(t)
 			m := renderServices(t, tc.profile, tc.files, tc.set)
 			pods := connectionTestPods(m)
 
@@ -265,7 +268,7 @@ func TestServiceConnectionTests(t *testing.T) {
 				var want []string
 				for _, other := range enabled {
 					if other != name {
-						want = append(want, "http://"+services[other]+"/health")
+						want = append(want, "http://"+services[other]+healthPath(t, ct, m, other))
 					}
 				}
 				got := append([]string(nil), health.Args...)
@@ -294,4 +297,17 @@ func TestServiceConnectionTests(t *testing.T) {
 			t.Error("tests.enabled=false: test-connections in the render")
 		}
 	})
+}
+
+// healthPath is the health path of the program a service's image runs (the
+// contract's), or /health for an image the contract does not know.
+func healthPath(t *testing.T, ct servicesContract, m *render.Manifest, service string) string {
+	t.Helper()
+	image := app(t, m, service).Image
+	for _, p := range ct.Programs {
+		if p.Image != "" && strings.HasPrefix(image, p.Image+":") {
+			return p.Health
+		}
+	}
+	return "/health"
 }

@@ -32,6 +32,10 @@ var Charts = []string{"redis-sentinel", "postgres-ha", "nova-services", "nova"}
 // Profiles are the profile values files under values/.
 var Profiles = []string{"local", "staging", "production"}
 
+// EndpointsFile is the template of the external endpoints (Kafka, ClickHouse,
+// S3) that the staging and production profiles require.
+const EndpointsFile = "values/examples/external-endpoints.yaml"
+
 // Options say what to render.
 type Options struct {
 	Chart     string            // chart directory name under charts/
@@ -41,6 +45,9 @@ type Options struct {
 	Set       map[string]string // --set overrides
 	Namespace string            // default "nova"
 	Release   string            // default "nova"
+	// NoEndpoints leaves out EndpointsFile, which is otherwise added after a
+	// profile that requires external endpoints, as its users must add it.
+	NoEndpoints bool
 }
 
 // Manifest is one render: the raw text and every document as a typed object.
@@ -159,12 +166,18 @@ func allBuilt(dirs []string) bool {
 func (o Options) ValuesFiles(t testing.TB) []string {
 	t.Helper()
 	var files []string
+	umbrellaShaped := func(f string) string {
+		if o.Chart != "nova" {
+			return subchartValues(t, f, o.Chart)
+		}
+		return f
+	}
 	if o.Profile != "" {
 		profile := Path("values", o.Profile+".yaml")
-		if o.Chart != "nova" {
-			profile = subchartValues(t, profile, o.Chart)
+		files = append(files, umbrellaShaped(profile))
+		if !o.NoEndpoints && RequiresEndpoints(t, o.Profile) && (o.Chart == "nova" || o.Chart == "nova-services") {
+			files = append(files, umbrellaShaped(Path(EndpointsFile)))
 		}
-		files = append(files, profile)
 	}
 	for _, f := range o.Files {
 		if filepath.IsAbs(f) {
@@ -174,6 +187,26 @@ func (o Options) ValuesFiles(t testing.TB) []string {
 		}
 	}
 	return files
+}
+
+// RequiresEndpoints says whether a profile sets nova-services.external.required.
+func RequiresEndpoints(t testing.TB, profile string) bool {
+	t.Helper()
+	raw, err := os.ReadFile(Path("values", profile+".yaml"))
+	if err != nil {
+		t.Fatalf("read profile %s: %v", profile, err)
+	}
+	var v struct {
+		Services struct {
+			External struct {
+				Required bool `json:"required"`
+			} `json:"external"`
+		} `json:"nova-services"`
+	}
+	if err := yaml.Unmarshal(raw, &v); err != nil {
+		t.Fatalf("parse profile %s: %v", profile, err)
+	}
+	return v.Services.External.Required
 }
 
 func subchartValues(t testing.TB, umbrellaFile, chart string) string {

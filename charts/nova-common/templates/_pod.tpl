@@ -51,3 +51,22 @@ Args: dict "ctx" $ "component" "redis" "persistence" .Values.persistence
       requests:
         storage: {{ .persistence.size }}
 {{- end -}}
+
+{{/*
+nova-common.preStopSleep: a preStop that pauses so that the Service's
+endpoints drain (kube-proxy stops sending new connections) before the
+container is told to stop. The sleep action (Kubernetes 1.30+) needs no
+sleep binary in the image; older clusters get an exec of sleep.
+Args: dict "ctx" $ "seconds" 5
+*/}}
+{{- define "nova-common.preStopSleep" -}}
+{{- $seconds := int .seconds -}}
+preStop:
+{{- if semverCompare ">=1.30-0" .ctx.Capabilities.KubeVersion.Version }}
+  sleep:
+    seconds: {{ $seconds }}
+{{- else }}
+  exec:
+    command: ["sleep", "{{ $seconds }}"]
+{{- end }}
+{{- end -}}

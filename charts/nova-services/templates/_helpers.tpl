@@ -1,7 +1,9 @@
 {{/*
-nova-services.enabled: the enabled services, each with overrideAll applied
-and the chart's probe defaults merged under its own probes, as a YAML map
-name -> settings. Every template ranges over this one map.
+nova-services.enabled: the enabled services, each with its program's
+defaults under its own settings (a map value merges field by field, any
+other value replaces), overrideAll applied and the chart's probe timing
+under both, as a YAML map name -> settings. Every template ranges over
+this one map.
 Arg: the chart context.
 */}}
 {{- define "nova-services.enabled" -}}
@@ -9,16 +11,43 @@ Arg: the chart context.
 {{- $out := dict -}}
 {{- range $name, $svc := .Values.services -}}
 {{- if $svc.enabled -}}
-{{- $s := deepCopy $svc -}}
+{{- $program := $svc.program | default $name -}}
+{{- $s := dict "image" (deepCopy $.Values.image) "probes" (deepCopy $.Values.probes) "listen" dict "uses" list
+    "healthPath" "/health" "metrics" false "ownDatabase" false "shareProcessNamespace" false
+    "terminationGracePeriodSeconds" $.Values.terminationGracePeriodSeconds -}}
+{{- range $layer := list (get ($.Values.programs | default dict) $program | default dict) $svc -}}
+{{- range $k, $v := $layer -}}
+{{- if and (kindIs "map" $v) (kindIs "map" (get $s $k)) -}}
+{{- $_ := set $s $k (mergeOverwrite (get $s $k) (deepCopy $v)) -}}
+{{- else -}}
+{{- $_ := set $s $k $v -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $_ := set $s "program" $program -}}
 {{- if not (kindIs "invalid" $o.replicas) }}{{ $_ := set $s "replicas" $o.replicas }}{{ end -}}
 {{- if not (kindIs "invalid" $o.autoscaling) }}{{ $_ := set $s "hpa" (set ($s.hpa | default dict) "enabled" $o.autoscaling) }}{{ end -}}
 {{- if $o.resources }}{{ $_ := set $s "resources" $o.resources }}{{ end -}}
-{{- $_ := set $s "probes" (mergeOverwrite (deepCopy $.Values.probes) ($s.probes | default dict)) -}}
 {{- $_ := set $s "hpa" ($s.hpa | default (dict "enabled" false)) -}}
 {{- $_ := set $out $name $s -}}
 {{- end -}}
 {{- end -}}
 {{- toYaml $out -}}
+{{- end -}}
+
+{{/*
+nova-services.uses: whether an enabled service's program uses an env group
+("true" or empty). Args: dict "svc" $svc "group" "s3"
+*/}}
+{{- define "nova-services.uses" -}}
+{{- if has .group (.svc.uses | default list) }}true{{ end -}}
+{{- end -}}
+
+{{/* nova-services.anyUses: whether some enabled service uses a group. Args: dict "ctx" $ "group" "s3" */}}
+{{- define "nova-services.anyUses" -}}
+{{- range include "nova-services.enabled" .ctx | fromYaml -}}
+{{- if has $.group (.uses | default list) }}true{{ end -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
@@ -28,9 +57,23 @@ that name the values. Arg: the chart context.
 {{- define "nova-services.validate" -}}
 {{- $enabled := include "nova-services.enabled" . | fromYaml -}}
 {{- $claimed := dict -}}
+{{- $databases := dict -}}
 {{- range $name, $svc := $enabled -}}
+{{- if not (hasKey ($.Values.programs | default dict) $svc.program) -}}
+{{- if not $svc.image.repository -}}
+{{- fail (printf "services.%s.program: %q is not a program of the chart (programs: %s); name one, or give the service its own image, listen and probes" $name $svc.program (keys $.Values.programs | sortAlpha | join ", ")) -}}
+{{- end -}}
+{{- end -}}
+{{- if not $svc.image.repository -}}
+{{- fail (printf "services.%s.image.repository: no image is published for %s (program %s: the Nova CI builds only user-service, messaging-service and search-service); build one and set services.%s.image.repository and image.tag, or leave services.%s.enabled false" $name $name $svc.program $name $name) -}}
+{{- end -}}
 {{- if and $svc.hpa.enabled (gt (int $svc.hpa.minReplicas) (int $svc.hpa.maxReplicas)) -}}
 {{- fail (printf "services.%s.hpa: minReplicas (%d) is above maxReplicas (%d)" $name (int $svc.hpa.minReplicas) (int $svc.hpa.maxReplicas)) -}}
+{{- end -}}
+{{- range $kind, $p := $svc.probes -}}
+{{- if and (ne ($p.type | default "http") "tcp") (not $p.path) -}}
+{{- fail (printf "services.%s.probes.%s: an http probe needs a path (or type: tcp)" $name $kind) -}}
+{{- end -}}
 {{- end -}}
 {{- range $alias := $svc.aliases | default list -}}
 {{- if hasKey $enabled $alias -}}
@@ -41,19 +84,36 @@ that name the values. Arg: the chart context.
 {{- end -}}
 {{- $_ := set $claimed $alias $name -}}
 {{- end -}}
-{{- if and $.Values.secrets.requireValues (not $svc.existingSecret) -}}
-{{- range $svc.secretKeys | default list -}}
-{{- if not (include "nova-services.secretSource" (dict "ctx" $ "svc" $svc "name" $name "key" .)) -}}
-{{- fail (printf "services.%s.secretKeys: %q has no value: set secrets.values.%s or services.%s.existingSecret (or secrets.requireValues=false to leave it out)" $name . . $name) -}}
+{{- with $svc.database -}}
+{{- $_ := set $databases . (append (get $databases . | default list) $name) -}}
+{{- end -}}
+{{- end -}}
+{{- range $name, $svc := $enabled -}}
+{{- if and $svc.ownDatabase $svc.database -}}
+{{- range get $databases $svc.database -}}
+{{- $other := get $enabled . -}}
+{{- if ne $other.program $svc.program -}}
+{{- fail (printf "services.%s.database: %s runs %s, which migrates %s at every start and needs it to itself; services.%s (%s) uses it too. Give one of them another database" $name $name $svc.program $svc.database . $other.program) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- if and (eq .Values.migrations.mode "onStart") (eq .Values.appEnv "production") (include "nova-services.anyUses" (dict "ctx" . "group" "migrations")) -}}
+{{- fail "migrations.mode: onStart needs appEnv other than production (user-service migrates at start only then); use mode job in production" -}}
 {{- end -}}
-
-{{/* nova-services.envName: "kafka-brokers" -> "KAFKA_BROKERS". Arg: the string. */}}
-{{- define "nova-services.envName" -}}
-{{- . | replace "-" "_" | upper -}}
+{{- if and .Values.apns.enabled (include "nova-services.anyUses" (dict "ctx" . "group" "apns")) -}}
+{{- if not .Values.apns.bundleId -}}
+{{- fail "apns.bundleId: messaging-service refuses to start with an APNs certificate and no APNS_BUNDLE_ID; set apns.bundleId (or apns.enabled false)" -}}
+{{- end -}}
+{{- if not (or .Values.apns.existingSecret .Values.apns.certificate) -}}
+{{- fail "apns: enabled without a certificate; set apns.existingSecret (keys apns-certificate, apns-passphrase) or apns.certificate (base64)" -}}
+{{- end -}}
+{{- end -}}
+{{- with include "nova-services.missingExternal" . | fromYamlArray -}}
+{{- if $.Values.external.required -}}
+{{- fail (printf "external: user-service exits at start without these; set them (values/examples/external-endpoints.yaml is a template): %s" (join "; " .)) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
@@ -65,21 +125,13 @@ Args: dict "ctx" $ "name" "user-service" "svc" $svc
 {{- end -}}
 
 {{/*
-nova-services.peers: env var name -> URL of every other enabled service and
-of the services its aliases stand for, as a YAML map (derived, never typed).
-Args: dict "ctx" $ "name" "user-service"
+nova-services.image: a service's image. The tag falls back to image.tag,
+then to the chart's appVersion (the Nova build the chart is made for).
+Args: dict "ctx" $ "name" "user-service" "svc" $svc
 */}}
-{{- define "nova-services.peers" -}}
-{{- $out := dict -}}
-{{- range $name, $svc := include "nova-services.enabled" .ctx | fromYaml -}}
-{{- if ne $name $.name -}}
-{{- $url := include "nova-services.url" (dict "ctx" $.ctx "name" $name "svc" $svc) -}}
-{{- range prepend ($svc.aliases | default list) $name -}}
-{{- $_ := set $out (printf "%s_URL" (include "nova-services.envName" .)) $url -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
-{{- toYaml $out -}}
+{{- define "nova-services.image" -}}
+{{- $img := merge (dict "tag" (.svc.image.tag | default .ctx.Chart.AppVersion)) .svc.image -}}
+{{- include "nova-common.image" (dict "ctx" .ctx "image" $img "path" (printf "services.%s.image" .name)) -}}
 {{- end -}}
 
 {{/* PostgreSQL endpoint and credentials (values, else the postgres-ha contract). Arg: the chart context. */}}
@@ -99,19 +151,12 @@ Args: dict "ctx" $ "name" "user-service"
 {{- .Values.database.existingSecretKey | default (include "nova-common.postgres.appPasswordKey" .) -}}
 {{- end -}}
 
-{{/* Redis endpoint, Sentinels and credentials (values, else the redis-sentinel contract). Arg: the chart context. */}}
+{{/* Redis endpoint and credentials (values, else the redis-sentinel contract). Arg: the chart context. */}}
 {{- define "nova-services.redis.host" -}}
 {{- .Values.redis.host | default (include "nova-common.redis.masterHost" (dict "ctx" .)) -}}
 {{- end -}}
 {{- define "nova-services.redis.port" -}}
 {{- .Values.redis.port | default (include "nova-common.redis.port" .) -}}
-{{- end -}}
-{{- define "nova-services.redis.sentinels" -}}
-{{- if .Values.redis.sentinels -}}
-{{- join "," .Values.redis.sentinels -}}
-{{- else if not .Values.redis.host -}}
-{{- printf "%s:%s" (include "nova-common.redis.sentinelHost" (dict "ctx" .)) (include "nova-common.redis.sentinelPort" .) -}}
-{{- end -}}
 {{- end -}}
 {{- define "nova-services.redis.secretName" -}}
 {{- include "nova-common.redis.secretName" (dict "ctx" . "existingSecret" .Values.redis.existingSecret) -}}
@@ -120,238 +165,77 @@ Args: dict "ctx" $ "name" "user-service"
 {{- .Values.redis.existingSecretKey | default (include "nova-common.redis.passwordKey" .) -}}
 {{- end -}}
 
-{{/* nova-services.generatedSecretName: the Secret of generated keys. Arg: the chart context. */}}
-{{- define "nova-services.generatedSecretName" -}}
-{{- include "nova-common.componentName" (dict "ctx" . "component" "generated") -}}
-{{- end -}}
-
 {{/*
-nova-services.secretSource: where a service reads one of its secret keys,
-as "secretName" (empty when the key has no value and is not generated).
-- the service's existingSecret, for every key it lists;
-- the service's own Secret (named after it), when secrets.values has the key;
-- the Secret of generated keys, when the key is in secrets.generate.
-Args: dict "ctx" $ "name" "auth-service" "svc" $svc "key" "jwt-secret"
-*/}}
-{{- define "nova-services.secretSource" -}}
-{{- $v := .ctx.Values.secrets -}}
-{{- if .svc.existingSecret -}}
-{{- .svc.existingSecret -}}
-{{- else if get ($v.values | default dict) .key -}}
-{{- .name -}}
-{{- else if has .key ($v.generate | default list) -}}
-{{- include "nova-services.generatedSecretName" .ctx -}}
-{{- end -}}
-{{- end -}}
-
-{{/*
-nova-services.missingKeys: "service: key" for every listed key without a
-source, as a YAML list (NOTES warn about them). Arg: the chart context.
-*/}}
-{{- define "nova-services.missingKeys" -}}
-{{- $out := list -}}
-{{- range $name, $svc := include "nova-services.enabled" . | fromYaml -}}
-{{- range $svc.secretKeys | default list -}}
-{{- if not (include "nova-services.secretSource" (dict "ctx" $ "name" $name "svc" $svc "key" .)) -}}
-{{- $out = append $out (printf "%s: %s" $name .) -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
-{{- toYaml $out -}}
-{{- end -}}
-
-{{/*
-nova-services.generatedKeys: the keys the generated Secret holds (those some
-enabled service reads from it), as a YAML list. Arg: the chart context.
-*/}}
-{{- define "nova-services.generatedKeys" -}}
-{{- $gen := include "nova-services.generatedSecretName" . -}}
-{{- $keys := list -}}
-{{- range $name, $svc := include "nova-services.enabled" . | fromYaml -}}
-{{- range $svc.secretKeys | default list -}}
-{{- if eq (include "nova-services.secretSource" (dict "ctx" $ "name" $name "svc" $svc "key" .)) $gen -}}
-{{- $keys = append $keys . -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
-{{- $keys | uniq | sortAlpha | toYaml -}}
-{{- end -}}
-
-{{/*
-nova-services.secret: the Secret of one service (its keys that have values),
-or nothing when it has none or reads an existingSecret.
-Args: dict "ctx" $ "name" "user-service" "svc" $svc
-*/}}
-{{- define "nova-services.secret" -}}
-{{- $values := .ctx.Values.secrets.values | default dict -}}
-{{- $data := dict -}}
-{{- range .svc.secretKeys | default list -}}
-{{- if eq (include "nova-services.secretSource" (dict "ctx" $.ctx "name" $.name "svc" $.svc "key" .)) $.name -}}
-{{- $_ := set $data . (get $values . | toString | b64enc) -}}
-{{- end -}}
-{{- end -}}
-{{- if $data -}}
-apiVersion: v1
-kind: Secret
-metadata:
-  {{- include "nova-common.metadata" (dict "ctx" .ctx "component" .name "name" .name) | nindent 2 }}
-type: Opaque
-data:
-  {{- toYaml $data | nindent 2 }}
-{{- end -}}
-{{- end -}}
-
-{{/*
-nova-services.secretChecksum: changes when what the service reads from
-Secrets changes: its own Secret's data, the names of its generated keys
-(their values never change) and its existingSecret's name.
-Args: dict "ctx" $ "name" "user-service" "svc" $svc
-*/}}
-{{- define "nova-services.secretChecksum" -}}
-{{- $sources := list -}}
-{{- range .svc.secretKeys | default list -}}
-{{- $sources = append $sources (printf "%s=%s" . (include "nova-services.secretSource" (dict "ctx" $.ctx "name" $.name "svc" $.svc "key" .))) -}}
-{{- end -}}
-{{- printf "%s\n%s" (join "," $sources) (include "nova-services.secret" .) | sha256sum -}}
-{{- end -}}
-
-{{/* An env var read from a Secret. Args: dict "name" "ENV" "secret" "s" "key" "k" */}}
-{{- define "nova-services.secretEnv" -}}
-- name: {{ .name }}
-  valueFrom:
-    secretKeyRef:
-      name: {{ .secret }}
-      key: {{ .key }}
-{{- end -}}
-
-{{/*
-nova-services.env: the env of a service's container. The passwords come
-first: DATABASE_URL and REDIS_URL embed them through Kubernetes' $(VAR)
-expansion, which only sees variables defined earlier in the list.
-Args: dict "ctx" $ "name" "user-service" "svc" $svc
-*/}}
-{{- define "nova-services.env" -}}
-{{- $ctx := .ctx -}}
-{{- $svc := .svc -}}
-- name: APP_ENV
-  value: {{ $ctx.Values.appEnv | quote }}
-- name: RUST_LOG
-  value: {{ $ctx.Values.rustLog | quote }}
-- name: SERVICE_NAME
-  value: {{ .name | quote }}
-- name: PORT
-  value: {{ $svc.port | quote }}
-{{- with $svc.metricsPort }}
-- name: METRICS_PORT
-  value: {{ . | quote }}
-{{- end }}
-{{- with $svc.database }}
-{{ include "nova-services.secretEnv" (dict "name" "DATABASE_PASSWORD" "secret" (include "nova-services.db.secretName" $ctx) "key" (include "nova-services.db.secretKey" $ctx)) }}
-- name: DATABASE_URL
-  value: {{ printf "postgres://%s:$(DATABASE_PASSWORD)@%s:%s/%s%s" (include "nova-services.db.user" $ctx) (include "nova-services.db.host" $ctx) (include "nova-services.db.port" $ctx) . (ternary (printf "?%s" $ctx.Values.database.params) "" (ne $ctx.Values.database.params "")) | quote }}
-{{- end }}
-{{- if not (kindIs "invalid" $svc.redisDb) }}
-{{ include "nova-services.secretEnv" (dict "name" "REDIS_PASSWORD" "secret" (include "nova-services.redis.secretName" $ctx) "key" (include "nova-services.redis.secretKey" $ctx)) }}
-- name: REDIS_URL
-  value: {{ printf "redis://:$(REDIS_PASSWORD)@%s:%s/%d" (include "nova-services.redis.host" $ctx) (include "nova-services.redis.port" $ctx) (int $svc.redisDb) | quote }}
-- name: REDIS_DB
-  value: {{ $svc.redisDb | quote }}
-{{- with include "nova-services.redis.sentinels" $ctx }}
-- name: REDIS_SENTINEL_ADDRS
-  value: {{ . | quote }}
-- name: REDIS_MASTER_NAME
-  value: {{ $ctx.Values.redis.masterName | default (include "nova-common.redis.masterName" $ctx) | quote }}
-{{- end }}
-{{- end }}
-{{- range $key := $svc.secretKeys | default list }}
-{{- with include "nova-services.secretSource" (dict "ctx" $ctx "name" $.name "svc" $svc "key" $key) }}
-{{ include "nova-services.secretEnv" (dict "name" (include "nova-services.envName" $key) "secret" . "key" $key) }}
-{{- end }}
-{{- end }}
-{{- range $env, $url := include "nova-services.peers" (dict "ctx" $ctx "name" .name) | fromYaml }}
-- name: {{ $env }}
-  value: {{ $url | quote }}
-{{- end }}
-{{- with $svc.extraEnv }}
-{{ toYaml . }}
-{{- end }}
-{{- end -}}
-
-{{/*
-nova-services.waitContainer: the init container that waits for the data
-tier the service uses, or nothing (disabled, or no database and no Redis).
-Args: dict "ctx" $ "name" "user-service" "svc" $svc
-*/}}
-{{- define "nova-services.waitContainer" -}}
-{{- $ctx := .ctx -}}
-{{- $w := $ctx.Values.waitForDependencies -}}
-{{- $redis := not (kindIs "invalid" .svc.redisDb) -}}
-{{- if and $w.enabled (or .svc.database $redis) -}}
-- name: wait-for-deps
-  image: {{ include "nova-common.image" (dict "ctx" $ctx "image" $w.image "path" "waitForDependencies.image") }}
-  imagePullPolicy: {{ $w.image.pullPolicy | default "IfNotPresent" }}
-  command: ["sh", "/scripts/wait-for-deps.sh"]
-  env:
-    - name: WAIT_TIMEOUT
-      value: {{ $w.timeoutSeconds | quote }}
-    {{- if .svc.database }}
-    - name: POSTGRES_ADDR
-      value: {{ printf "%s:%s" (include "nova-services.db.host" $ctx) (include "nova-services.db.port" $ctx) | quote }}
-    {{- end }}
-    {{- if $redis }}
-    - name: REDIS_ADDR
-      value: {{ printf "%s:%s" (include "nova-services.redis.host" $ctx) (include "nova-services.redis.port" $ctx) | quote }}
-    {{- include "nova-services.secretEnv" (dict "name" "REDIS_PASSWORD" "secret" (include "nova-services.redis.secretName" $ctx) "key" (include "nova-services.redis.secretKey" $ctx)) | nindent 4 }}
-    {{- end }}
-  resources:
-    {{- toYaml $w.resources | nindent 4 }}
-  securityContext:
-    {{- include "nova-common.containerSecurityContext" (dict "ctx" $ctx "override" $ctx.Values.containerSecurityContext) | nindent 4 }}
-  volumeMounts:
-    - name: scripts
-      mountPath: /scripts
-      readOnly: true
-{{- end -}}
-{{- end -}}
-
-{{/*
-nova-services.probes: startup, liveness and readiness HTTP probes on port http.
-Arg: the service's merged probes.
+nova-services.probes: startup, liveness and readiness probes, each an HTTP
+GET on its path or a TCP connect (type tcp), on the port named http unless
+the probe names another. Arg: the service's merged probes.
 */}}
 {{- define "nova-services.probes" -}}
 {{- range $kind := list "startup" "liveness" "readiness" }}
 {{- $p := get $ $kind }}
 {{ $kind }}Probe:
+  {{- if eq ($p.type | default "http") "tcp" }}
+  tcpSocket:
+    port: {{ $p.port | default "http" }}
+  {{- else }}
   httpGet:
     path: {{ $p.path }}
-    port: http
-  {{- toYaml (omit $p "path") | nindent 2 }}
+    port: {{ $p.port | default "http" }}
+  {{- end }}
+  {{- with omit $p "path" "type" "port" }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
 {{- end }}
 {{- end -}}
 
 {{/*
-nova-services.preStop: pause so the endpoints drain before the app is told to
-stop. The sleep action (Kubernetes 1.30+) needs no sleep binary in the image;
-older clusters get an exec of sleep. Arg: the chart context.
+nova-services.replicas: the Deployment's replicas. Without an HPA, the
+service's own. With one: its minimum when the Deployment does not exist yet
+(so an install starts at the floor the PDB counts on), else the live count,
+so an upgrade leaves it where the HPA put it (omitting the field would make
+Helm's three-way merge send replicas: null, which the API server turns into 1).
+Args: dict "ctx" $ "name" "user-service" "svc" $svc
 */}}
-{{- define "nova-services.preStop" -}}
-{{- $seconds := int .Values.preStopSleepSeconds -}}
-preStop:
-{{- if semverCompare ">=1.30-0" .Capabilities.KubeVersion.Version }}
-  sleep:
-    seconds: {{ $seconds }}
-{{- else }}
-  exec:
-    command: ["sleep", "{{ $seconds }}"]
-{{- end }}
+{{- define "nova-services.replicas" -}}
+{{- if not .svc.hpa.enabled -}}
+{{- int .svc.replicas -}}
+{{- else -}}
+{{- $live := lookup "apps/v1" "Deployment" (include "nova-common.namespace" .ctx) .name -}}
+{{- if and $live (hasKey ($live.spec | default dict) "replicas") -}}
+{{- int $live.spec.replicas -}}
+{{- else -}}
+{{- int .svc.hpa.minReplicas -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
-{{/* nova-services.ingressBackend: the enabled service a route name (service or alias) resolves to. Args: dict "ctx" $ "service" "user-service" */}}
+{{/* nova-services.ingressBackend: the enabled service a route name (service or alias) resolves to, or "". Args: dict "ctx" $ "service" "user-service" */}}
 {{- define "nova-services.ingressBackend" -}}
-{{- $enabled := include "nova-services.enabled" .ctx | fromYaml -}}
-{{- $found := "" -}}
-{{- range $name, $svc := $enabled -}}
-{{- if or (eq $name $.service) (has $.service ($svc.aliases | default list)) }}{{ $found = $name }}{{ end -}}
+{{- range $name, $svc := include "nova-services.enabled" .ctx | fromYaml -}}
+{{- if or (eq $name $.service) (has $.service ($svc.aliases | default list)) }}{{ $name }}{{ end -}}
 {{- end -}}
-{{- required (printf "ingress.hosts: service %q is not an enabled service nor an alias of one" .service) (ternary $found "" (ne $found "")) -}}
+{{- end -}}
+
+{{/*
+nova-services.ingressPaths: the HTTP paths of one Ingress host: its own
+paths (each must name an enabled service or alias), or else
+ingress.routes, leaving out routes to services that are not enabled.
+Args: dict "ctx" $ "host" $host "index" 0
+*/}}
+{{- define "nova-services.ingressPaths" -}}
+{{- $own := .host.paths | default list -}}
+{{- $paths := list -}}
+{{- range ($own | default .ctx.Values.ingress.routes) -}}
+{{- $backend := include "nova-services.ingressBackend" (dict "ctx" $.ctx "service" .service) -}}
+{{- if and $own (not $backend) -}}
+{{- fail (printf "ingress.hosts[%d].paths: service %q is not an enabled service nor an alias of one" (int $.index) .service) -}}
+{{- end -}}
+{{- if $backend -}}
+{{- $paths = append $paths (dict "path" (.path | default "/") "pathType" (.pathType | default "Prefix") "backend" (dict "service" (dict "name" $backend "port" (dict "name" "http")))) -}}
+{{- end -}}
+{{- end -}}
+{{- if not $paths -}}
+{{- fail (printf "ingress.hosts[%d]: no route reaches an enabled service" (int $.index)) -}}
+{{- end -}}
+{{- toYaml $paths -}}
 {{- end -}}

@@ -2,7 +2,8 @@
 helm test (nova-installer verify): one Pod per enabled service that checks,
 with the service's own env (the env of its Deployment, so its own DSNs),
 that DATABASE_URL reaches the service's database, that REDIS_URL answers
-PING and that every other enabled service answers GET /health.
+PING and that every other enabled service answers GET on its program's
+health path (healthPath: user-service has no /health).
 */}}
 
 {{/* nova-services.testName: "<service>-test-connections", the service part cut to fit 63 characters. Arg: the service name. */}}
@@ -11,14 +12,14 @@ PING and that every other enabled service answers GET /health.
 {{- end -}}
 
 {{/*
-nova-services.testHealthUrls: the /health URL of every other enabled service,
+nova-services.testHealthUrls: the health URL of every other enabled service,
 as a YAML list. Args: dict "ctx" $ "name" "user-service"
 */}}
 {{- define "nova-services.testHealthUrls" -}}
 {{- $out := list -}}
 {{- range $name, $svc := include "nova-services.enabled" .ctx | fromYaml -}}
 {{- if ne $name $.name -}}
-{{- $out = append $out (printf "%s/health" (include "nova-services.url" (dict "ctx" $.ctx "name" $name "svc" $svc))) -}}
+{{- $out = append $out (printf "%s%s" (include "nova-services.url" (dict "ctx" $.ctx "name" $name "svc" $svc)) $svc.healthPath) -}}
 {{- end -}}
 {{- end -}}
 {{- toYaml $out -}}
@@ -42,7 +43,7 @@ Args: dict "ctx" $ "name" "user-service" "svc" $svc
 {{- define "nova-services.testContainers" -}}
 {{- $ctx := .ctx -}}
 {{- $images := $ctx.Values.tests.images -}}
-{{- $env := include "nova-services.env" . -}}
+{{- $env := include "nova-services.env" . | trim -}}
 {{- if .svc.database }}
 - name: database
   image: {{ include "nova-common.image" (dict "ctx" $ctx "image" $images.postgres "path" "tests.images.postgres") }}

@@ -183,7 +183,7 @@ volumes:
 - name: NOVA_REPLICATION_PASSWORD
   {{- include "postgres-ha.secretEnv" (dict "ctx" . "key" "replication-password") | nindent 2 }}
 - name: WAIT_SECONDS
-  value: {{ .Values.hooks.waitSeconds | quote }}
+  value: {{ sub (include "nova-common.hookDeadline" . | int) 30 | quote }}
 {{- end -}}
 
 {{/* Env of the helm test pod (on top of postgres-ha.clientEnv). */}}

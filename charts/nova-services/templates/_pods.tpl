@@ -1,0 +1,68 @@
+{{/*
+nova-services.waitContainer: the init container that waits for the data
+tier the service uses, or nothing (disabled, or no database and no Redis).
+The script comes from the scripts ConfigMap, or inline in the command for a
+hook Job's pod, which may run before that ConfigMap exists.
+Args: dict "ctx" $ "name" "user-service" "svc" $svc ["inline" true]
+*/}}
+{{- define "nova-services.waitContainer" -}}
+{{- $ctx := .ctx -}}
+{{- $w := $ctx.Values.waitForDependencies -}}
+{{- $redis := not (kindIs "invalid" .svc.redisDb) -}}
+{{- if and $w.enabled (or .svc.database $redis) -}}
+- name: wait-for-deps
+  image: {{ include "nova-common.image" (dict "ctx" $ctx "image" $w.image "path" "waitForDependencies.image") }}
+  imagePullPolicy: {{ $w.image.pullPolicy | default "IfNotPresent" }}
+  {{- if .inline }}
+  command: ["sh", "-c", {{ $ctx.Files.Get "files/wait-for-deps.sh" | quote }}, "wait-for-deps"]
+  {{- else }}
+  command: ["sh", "/scripts/wait-for-deps.sh"]
+  {{- end }}
+  env:
+    - name: WAIT_TIMEOUT
+      value: {{ $w.timeoutSeconds | quote }}
+    {{- if .svc.database }}
+    - name: POSTGRES_ADDR
+      value: {{ printf "%s:%s" (include "nova-services.db.host" $ctx) (include "nova-services.db.port" $ctx) | quote }}
+    {{- end }}
+    {{- if $redis }}
+    - name: REDIS_ADDR
+      value: {{ printf "%s:%s" (include "nova-services.redis.host" $ctx) (include "nova-services.redis.port" $ctx) | quote }}
+    {{- include "nova-services.secretEnv" (dict "name" "REDIS_PASSWORD" "secret" (include "nova-services.redis.secretName" $ctx) "key" (include "nova-services.redis.secretKey" $ctx)) | nindent 4 }}
+    {{- end }}
+  resources:
+    {{- toYaml $w.resources | nindent 4 }}
+  securityContext:
+    {{- include "nova-common.containerSecurityContext" (dict "ctx" $ctx "override" $ctx.Values.containerSecurityContext) | nindent 4 }}
+  {{- if not .inline }}
+  volumeMounts:
+    - name: scripts
+      mountPath: /scripts
+      readOnly: true
+  {{- end }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+nova-services.migrationRuns: one run per database of the services whose program
+migrates (uses "migrations"), as a YAML list of {name, service,
+database}: the service whose env the run borrows is the one named after
+the program when it is enabled, else the first. Only in mode job.
+Arg: the chart context.
+*/}}
+{{- define "nova-services.migrationRuns" -}}
+{{- $runs := dict -}}
+{{- if eq .Values.migrations.mode "job" -}}
+{{- range $name, $svc := include "nova-services.enabled" . | fromYaml -}}
+{{- if and $svc.database (include "nova-services.uses" (dict "svc" $svc "group" "migrations")) -}}
+{{- $id := $svc.database -}}
+{{- if or (not (hasKey $runs $id)) (eq $name $svc.program) -}}
+{{- $_ := set $runs $id (dict "name" (include "nova-common.componentName" (dict "ctx" $ "component" (printf "migrate-%s" ($svc.database | replace "_" "-")))) "service" $name "database" $svc.database) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $out := list -}}
+{{- range $id := keys $runs | sortAlpha }}{{ $out = append $out (get $runs $id) }}{{ end -}}
+{{- toYaml $out -}}
+{{- end -}}
