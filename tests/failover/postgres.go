@@ -65,6 +65,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/nova-platform/nova/tests/need"
 	"github.com/nova-platform/nova/tests/render"
 )
 
@@ -136,10 +137,12 @@ type patroniYML struct {
 // runs yet: see startEtcd and startMember.
 func newPostgresCluster(t *testing.T, profile string) *pgCluster {
 	t.Helper()
-	requireCommands(t, postgresInstallHint, "etcd", "patroni", "psql", "curl", "sh")
+	for cmd, pkg := range map[string]string{"etcd": "etcd-server", "patroni": "patroni", "psql": "postgresql-client-15", "curl": "curl", "sh": "dash"} {
+		need.Command(t, cmd, pkg)
+	}
 	c := &pgCluster{t: t, profile: profile, ns: "nova", http: &http.Client{Timeout: 3 * time.Second}, probe: &http.Client{Timeout: time.Second}}
 	if os.Geteuid() == 0 {
-		requireCommands(t, "util-linux", "setpriv")
+		need.Command(t, "setpriv", "util-linux")
 		u, err := user.Lookup("postgres")
 		if err != nil {
 			t.Fatalf("PostgreSQL does not run as root and there is no postgres user (postgresql-common creates it): %v; %s", err, postgresInstallHint)

@@ -2,6 +2,7 @@ package failover
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -77,7 +78,19 @@ func TestPostgresFailover(t *testing.T) {
 			t.Fatal("no member is down: the kill scenario did not kill the leader")
 		}
 		before := c.stable(t, 30*time.Second)
+		// As a kubelet that applies fsGroup to the volume leaves it: group
+		// rwx and setgid. PostgreSQL refuses such a data directory; the
+		// chart's start script must make it 0700 again.
+		if err := os.Chmod(c.dataDir(old), 0o770|os.ModeSetgid); err != nil {
+			t.Fatal(err)
+		}
 		took, log := c.rejoin(t, old)
+		if st, err := os.Stat(c.dataDir(old)); err != nil || st.Mode().Perm() != 0o700 {
+			t.Errorf("the old leader's data directory after the restart: %v, %v; want 0700", st.Mode(), err)
+		}
+		if rows, err := c.query(old, false, "postgres", "SELECT pg_is_in_recovery()"); err != nil || rows[0][0] != "true" {
+			t.Errorf("the old leader, restarted on a group-writable data directory, is not a running replica: %v %v", rows, err)
+		}
 		rewound := strings.Contains(log, "pg_rewind: Done!")
 		t.Logf("PostgreSQL old leader rejoined as a streaming replica after %.1f s (pg_rewind ran: %v)", took.Seconds(), rewound)
 		if strings.Contains(log, "bootstrap from leader") {

@@ -82,13 +82,3 @@ func eventually(timeout, interval time.Duration, cond func() error) error {
 		time.Sleep(interval)
 	}
 }
-
-// requireCommands fails the test with the install hint when a server is missing.
-func requireCommands(t *testing.T, hint string, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			t.Fatalf("%s is not installed: %s", n, hint)
-		}
-	}
-}

@@ -12,10 +12,9 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/nova-platform/nova/tests/need"
 	"github.com/nova-platform/nova/tests/render"
 )
-
-const redisInstallHint = "apt-get install redis-server redis-sentinel redis-tools haproxy (bash .ci/run does)"
 
 // redisCluster is the redis-sentinel chart's render running as processes:
 // member i listens on its own loopback address with the chart's ports.
@@ -39,7 +38,9 @@ type redisCluster struct {
 // scripts out in a temp dir, exactly as rendered.
 func newRedisCluster(t *testing.T, profile string) *redisCluster {
 	t.Helper()
-	requireCommands(t, redisInstallHint, "redis-server", "redis-cli", "haproxy")
+	for cmd, pkg := range map[string]string{"redis-server": "redis-server", "redis-cli": "redis-tools", "haproxy": "haproxy"} {
+		need.Command(t, cmd, pkg)
+	}
 	m := render.Render(t, render.Options{Chart: "redis-sentinel", Profile: profile})
 	dir := t.TempDir()
 	if d := os.Getenv("FAILOVER_KEEP_DIR"); d != "" {
@@ -130,13 +131,19 @@ func (c *redisCluster) killMember(i int) {
 func (c *redisCluster) stopMember(i int, preStop bool) {
 	c.t.Helper()
 	if preStop {
-		p := start(c.t, c.dir, fmt.Sprintf("prestop-%d", i), c.memberEnv(i), "sh", c.script("switchover.sh"))
-		if !p.wait(40 * time.Second) {
-			c.t.Fatalf("preStop of member %d did not end", i)
-		}
+		c.preStop(i)
 	}
 	c.redis[i].stop(10 * time.Second)
 	c.sentinel[i].stop(10 * time.Second)
+}
+
+// preStop runs the redis container's preStop hook of member i to its end.
+func (c *redisCluster) preStop(i int) {
+	c.t.Helper()
+	p := start(c.t, c.dir, fmt.Sprintf("prestop-%d", i), c.memberEnv(i), "sh", c.script("switchover.sh"))
+	if !p.wait(40 * time.Second) {
+		c.t.Fatalf("preStop of member %d did not end", i)
+	}
 }
 
 func (c *redisCluster) startHAProxy() {

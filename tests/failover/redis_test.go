@@ -24,17 +24,23 @@ func TestRedisSentinelFailover(t *testing.T) {
 			t.Fatalf("no write through HAProxy after bootstrap: %v", err)
 		}
 		checkServiceRedisURLs(t, c)
-		for i := range c.hosts {
-			reply, err := redisDo(c.hosts[i]+":"+c.sentPort, c.password, "SENTINEL", "master", c.master)
-			if err != nil {
-				t.Fatal(err)
+		// Sentinels find each other through hello messages every 2 s.
+		if err := eventually(20*time.Second, 200*time.Millisecond, func() error {
+			for i := range c.hosts {
+				reply, err := redisDo(c.hosts[i]+":"+c.sentPort, c.password, "SENTINEL", "master", c.master)
+				if err != nil {
+					return err
+				}
+				if others := field(reply, "num-other-sentinels"); others != "2" {
+					return fmt.Errorf("Sentinel %d knows %s other Sentinels, want 2", i, others)
+				}
+				if q := field(reply, "quorum"); q != "2" {
+					return fmt.Errorf("Sentinel %d quorum %s, want 2", i, q)
+				}
 			}
-			if others := field(reply, "num-other-sentinels"); others != "2" {
-				t.Errorf("Sentinel %d knows %s other Sentinels, want 2", i, others)
-			}
-			if q := field(reply, "quorum"); q != "2" {
-				t.Errorf("Sentinel %d quorum %s, want 2", i, q)
-			}
+			return nil
+		}); err != nil {
+			t.Error(err)
 		}
 		// The chart's helm test script, against these processes.
 		env := []string{"SENTINEL_HOST=" + c.hosts[1], "SENTINEL_PORT=" + c.sentPort, "SENTINEL_MASTER_NAME=" + c.master,
@@ -81,6 +87,28 @@ func TestRedisSentinelFailover(t *testing.T) {
 		}
 	})
 
+	t.Run("the master's redis crashes and restarts at once: writes resume within 3 s", func(t *testing.T) {
+		// As the kubelet restarts a killed container, before Sentinel's
+		// down-after-milliseconds: the replicas must full-sync at once (a
+		// diskless sync delay keeps the master refusing writes, NOREPLICAS).
+		old := c.stable(30 * time.Second)
+		w := startWriter(c)
+		time.Sleep(time.Second)
+		c.redis[old].kill()
+		c.redis[old] = start(t, c.dir, fmt.Sprintf("redis-%d", old), c.memberEnv(old), "sh", c.script("start-redis.sh"))
+		if err := eventually(30*time.Second, 50*time.Millisecond, func() error { return c.writeThroughHAProxy("after-crash") }); err != nil {
+			t.Fatalf("no write through HAProxy after the crash: %v", err)
+		}
+		time.Sleep(time.Second)
+		acked, failed, gap := w.stop()
+		t.Logf("Redis master crash and restart: %d writes acknowledged, %d refused; longest time without an acknowledged write %.2f s",
+			len(acked), failed, gap.Seconds())
+		if gap > 3*time.Second {
+			t.Errorf("writes stopped for %.2f s after the master's redis restarted, want <= 3 s", gap.Seconds())
+		}
+		c.stable(60 * time.Second)
+	})
+
 	t.Run("all members stop at once and start in reverse order: one master, data kept", func(t *testing.T) {
 		master := c.stable(30 * time.Second)
 		keys := writeKeys(t, c, "before-restart", 100)
@@ -102,20 +130,55 @@ func TestRedisSentinelFailover(t *testing.T) {
 		assertKeys(t, c, master, keys)
 	})
 
-	t.Run("graceful stop of the master: switchover with writes blocked about 2 s", func(t *testing.T) {
+	t.Run("graceful stop of the master: switchover with writes blocked well under a second", func(t *testing.T) {
 		old := c.stable(30 * time.Second)
 		w := startWriter(c)
 		time.Sleep(time.Second)
-		c.stopMember(old, true)
+		c.preStop(old)
+		// When the hook ends the kubelet stops the pod and its address goes
+		// away: by then HAProxy must route nowhere but to the new master.
+		for n := range 20 {
+			reply, err := redisDo(c.haAddr, c.password, "INFO", "replication")
+			info, _ := reply.(string)
+			if err != nil || infoField(info, "role") != "master" {
+				t.Errorf("connection %d through HAProxy after the preStop hook: role %q, err %v; want the new master", n, infoField(info, "role"), err)
+			}
+		}
+		// and every other replica replicates from the new master itself, not
+		// through the member about to stop.
+		master := -1
+		for i := range c.hosts {
+			if role, _ := c.role(i); i != old && role == "master" {
+				master = i
+			}
+		}
+		if master < 0 {
+			t.Fatal("no member is master after the preStop hook")
+		}
+		for i := range c.hosts {
+			if i == old || i == master {
+				continue
+			}
+			reply, err := c.do(i, "INFO", "replication")
+			info, _ := reply.(string)
+			if host, link := infoField(info, "master_host"), infoField(info, "master_link_status"); err != nil || host != c.hosts[master] || link != "up" {
+				t.Errorf("after the preStop hook member %d replicates from %q (link %q, err %v), want the new master %s", i, host, link, err, c.hosts[master])
+			}
+		}
+		c.stopMember(old, false)
 		time.Sleep(2 * time.Second)
 		acked, failed, gap := w.stop()
 		window := w.lastRefused.Sub(w.firstRefused)
 		t.Logf("Redis graceful switchover: %d writes acknowledged, %d refused within %.2f s; longest time without an acknowledged write %.2f s",
 			len(acked), failed, window.Seconds(), gap.Seconds())
-		if gap > 5*time.Second || window > 5*time.Second {
-			t.Errorf("writes disturbed for %.2f s (blocked %.2f s); the switchover should take about 2 s", window.Seconds(), gap.Seconds())
+		// Without the preStop switchover the writes would stop for Sentinel's
+		// down-after-milliseconds (2 s) and an election; waiting for the
+		// Sentinels to name the new master cost 1.21 s. (The refusals may be
+		// spread out, seconds apart, without a gap: the gap is the measure.)
+		if gap > time.Second {
+			t.Errorf("%.2f s without an acknowledged write; the switchover should take well under a second", gap.Seconds())
 		}
-		master := c.stable(30 * time.Second)
+		master = c.stable(30 * time.Second)
 		assertKeys(t, c, master, acked)
 	})
 }

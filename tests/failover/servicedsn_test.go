@@ -21,7 +21,7 @@ import (
 func checkServiceDSNs(t *testing.T, c *pgCluster, leader int) {
 	t.Helper()
 	m := render.Render(t, render.Options{Chart: "nova", Profile: c.profile, Namespace: c.ns})
-	for _, s := range render.All[*corev1.Secret](m) {
+	for _, s := range append(render.All[*corev1.Secret](m), userSecrets()...) {
 		if _, ok := c.secrets[s.Name]; !ok { // the data tier's Secrets stay the harness's
 			c.secrets[s.Name] = s
 		}
@@ -65,7 +65,7 @@ func checkServiceRedisURLs(t *testing.T, c *redisCluster) {
 	t.Helper()
 	m := render.Render(t, render.Options{Chart: "nova", Profile: "production", Namespace: "nova"})
 	secrets := map[string]*corev1.Secret{}
-	for _, s := range render.All[*corev1.Secret](m) {
+	for _, s := range append(render.All[*corev1.Secret](m), userSecrets()...) {
 		secrets[s.Name] = s
 	}
 	// The harness's Redis runs with its own render's password.
@@ -98,6 +98,22 @@ func checkServiceRedisURLs(t *testing.T, c *redisCluster) {
 	if checked < 3 {
 		t.Errorf("ran %d service Redis checks, want one per service that uses Redis (at least 3)", checked)
 	}
+}
+
+// userSecrets are the Secrets a user creates for the profiles that require
+// external endpoints (the existingSecrets of render.EndpointsFile), with
+// stand-in values: the services' env refers to them.
+func userSecrets() []*corev1.Secret {
+	var out []*corev1.Secret
+	for name, keys := range map[string][]string{"nova-s3": {"aws-access-key-id", "aws-secret-access-key"}, "nova-clickhouse": {"clickhouse-password"}} {
+		s := &corev1.Secret{Data: map[string][]byte{}}
+		s.Name = name
+		for _, k := range keys {
+			s.Data[k] = []byte("stand-in-" + k)
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // serviceCheck is one container of a nova-services helm test Pod.

@@ -12,6 +12,7 @@
 #   REDIS_RUN_DIR     generated runtime config (holds the password: not shared)
 #   REDIS_PASSWORD_FILE
 #   DISCOVERY_ATTEMPTS, BOOTSTRAP_WAIT_ATTEMPTS (one attempt a second)
+#   SWITCHOVER_TIMEOUT (seconds), SWITCHOVER_DRAIN_MS (see switchover.sh)
 
 : "${REDIS_SELF:?REDIS_SELF must name the host of this member}"
 : "${REDIS_MEMBERS:?REDIS_MEMBERS must list the hosts of all members}"

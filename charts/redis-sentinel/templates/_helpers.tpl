@@ -89,6 +89,8 @@
   value: {{ .Values.bootstrapWaitAttempts | quote }}
 - name: SWITCHOVER_TIMEOUT
   value: {{ .Values.switchoverTimeoutSeconds | quote }}
+- name: SWITCHOVER_DRAIN_MS
+  value: {{ include "redis-sentinel.switchoverDrainMs" . | quote }}
 {{- end -}}
 
 {{/* Mounts of the redis and sentinel containers (one run dir each is fine: emptyDir per pod). */}}
@@ -131,4 +133,10 @@ readinessProbe:
   exec:
     command: ["sh", "/scripts/probe.sh", {{ $ready | quote }}]
   {{- toYaml $p.readiness | nindent 2 }}
+{{- end -}}
+
+{{/* After a switchover the old master stays up, as a replica, for three of
+HAProxy's role checks: no HAProxy routes to it when its address goes away. */}}
+{{- define "redis-sentinel.switchoverDrainMs" -}}
+{{- if .Values.haproxy.enabled }}{{ mul 3 .Values.haproxy.checkIntervalMs }}{{ else }}0{{ end -}}
 {{- end -}}
