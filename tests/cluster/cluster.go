@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nova-platform/nova/tests/cluster/images"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -62,6 +63,7 @@ type Config struct {
 	Dir   string    // state directory (certificates, kubeconfig, logs, etcd data)
 	Bin   string    // directory holding Binaries
 	Nodes int       // simulated nodes, default 3
+	Real  bool      // one real node (kubelet, containerd) instead of simulated ones
 	Log   io.Writer // progress lines; nil discards them
 }
 
@@ -71,6 +73,10 @@ type State struct {
 	Kubeconfig string   `json:"kubeconfig"`
 	Nodes      []string `json:"nodes"`
 	Procs      []*Proc  `json:"processes"`
+	Real       bool     `json:"real,omitempty"`
+	// Net is what a real node changed on the machine (routes, bridge,
+	// iptables, sysctls), recorded before each change so Down undoes it.
+	Net *HostNet `json:"hostNetwork,omitempty"`
 }
 
 // Cluster is a running proving ground.
@@ -117,9 +123,20 @@ func Up(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
+	if cfg.Real {
+		if err := MissingRealPrograms(binDir); err != nil {
+			return nil, err
+		}
+	}
 	advertise, err := advertiseAddress()
 	if err != nil {
 		return nil, err
+	}
+	// Simulated nodes: everything on 127.0.0.1. A real node: on the node's
+	// bridge, which pods reach (the kubernetes Service's endpoint is there).
+	bind := "127.0.0.1"
+	if cfg.Real {
+		advertise, bind = net.ParseIP(nodeIP), nodeIP
 	}
 	ports, err := freePorts(6)
 	if err != nil {
@@ -129,17 +146,45 @@ func Up(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	bin := func(name string) string { return filepath.Join(binDir, name) }
 
 	c = &Cluster{dir: dir}
-	c.Server = "https://127.0.0.1:" + strconv.Itoa(apiPort)
+	c.Server = "https://" + bind + ":" + strconv.Itoa(apiPort)
 	c.Kubeconfig = filepath.Join(dir, "kubeconfig")
 	defer func() {
 		if err != nil {
 			_ = c.stopAll(io.Discard)
+			if c.Real {
+				_ = c.cleanRealNode()
+			}
 		}
 	}()
+	var nodeImages []string
+	if cfg.Real {
+		// The images first: cold, they take minutes to build, and no
+		// start-up deadline below should count that.
+		started := time.Now()
+		if nodeImages, err = NodeImages(images.CacheDir(), filepath.Join(dir, ValuesFile)); err != nil {
+			return c, fmt.Errorf("the real node's images: %w", err)
+		}
+		logf("%d node images ready in %.1f s (cache %s)", len(nodeImages), time.Since(started).Seconds(), images.CacheDir())
+		if err := lockRealNode(dir); err != nil {
+			return c, err
+		}
+		c.Real, c.Net = true, &HostNet{}
+		if err := c.Net.setUp(c.save); err != nil {
+			return c, fmt.Errorf("the real node's network: %w", err)
+		}
+	}
 
 	keys := pki{dir: filepath.Join(dir, "pki")}
 	if err := keys.generate([]net.IP{net.ParseIP("127.0.0.1"), advertise, net.ParseIP(serviceIP)}); err != nil {
 		return c, fmt.Errorf("certificates: %w", err)
+	}
+	var kubeletClient []string
+	if cfg.Real {
+		if err := nodeCerts(keys); err != nil {
+			return c, err
+		}
+		kubeletClient = []string{"--kubelet-client-certificate=" + keys.path("apiserver-kubelet-client.crt"),
+			"--kubelet-client-key=" + keys.path("apiserver-kubelet-client.key")}
 	}
 	if err := writeKubeconfig(c.Kubeconfig, c.Server, keys); err != nil {
 		return c, err
@@ -168,6 +213,7 @@ func Up(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	if err != nil {
 		return c, err
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
 	if err := waitHTTP(ctx, etcd, etcdURL+"/health", `"health":"true"`); err != nil {
@@ -175,22 +221,22 @@ func Up(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	}
 	logf("etcd ready on %s", etcdURL)
 
-	api, err := run("kube-apiserver",
-		"--etcd-servers="+etcdURL,
-		"--bind-address=127.0.0.1", "--secure-port="+strconv.Itoa(apiPort),
-		"--advertise-address="+advertise.String(),
-		"--cert-dir="+keys.dir,
-		"--tls-cert-file="+keys.ServerCert(), "--tls-private-key-file="+keys.ServerKey(),
-		"--client-ca-file="+keys.CACert(),
+	api, err := run("kube-apiserver", append([]string{
+		"--etcd-servers=" + etcdURL,
+		"--bind-address=" + bind, "--secure-port=" + strconv.Itoa(apiPort),
+		"--advertise-address=" + advertise.String(),
+		"--cert-dir=" + keys.dir,
+		"--tls-cert-file=" + keys.ServerCert(), "--tls-private-key-file=" + keys.ServerKey(),
+		"--client-ca-file=" + keys.CACert(),
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-key-file="+keys.SAPublicKey(),
-		"--service-account-signing-key-file="+keys.SAKey(),
-		"--service-cluster-ip-range="+serviceCIDR,
+		"--service-account-key-file=" + keys.SAPublicKey(),
+		"--service-account-signing-key-file=" + keys.SAKey(),
+		"--service-cluster-ip-range=" + serviceCIDR,
 		"--authorization-mode=Node,RBAC",
 		// Simulated kubelets (kwok's server) answer on the node's InternalIP.
 		"--kubelet-preferred-address-types=InternalIP",
-		"--enable-admission-plugins=PodSecurity,DefaultStorageClass,NamespaceLifecycle,ServiceAccount",
-		"--profiling=false")
+		"--enable-admission-plugins=PodSecurity,DefaultStorageClass,NamespaceLifecycle,ServiceAccount,NodeRestriction",
+		"--profiling=false"}, kubeletClient...)...)
 	if err != nil {
 		return c, err
 	}
@@ -214,6 +260,19 @@ func Up(ctx context.Context, cfg Config) (c *Cluster, err error) {
 		"--leader-elect=false", "--bind-address=127.0.0.1", "--secure-port="+strconv.Itoa(schedPort),
 		"--cert-dir="+filepath.Join(dir, "pki", "scheduler")); err != nil {
 		return c, err
+	}
+	if cfg.Real {
+		if err := waitFor(ctx, "the default ServiceAccount (kube-controller-manager)", cm, func() (bool, error) {
+			_, err := client.CoreV1().ServiceAccounts("default").Get(ctx, "default", metav1.GetOptions{})
+			return err == nil, err
+		}); err != nil {
+			return c, err
+		}
+		if err := c.upRealNode(parent, nodeImages, binDir, keys, client, logf); err != nil {
+			return c, err
+		}
+		logf("real node %s Ready after %.1f s; kubeconfig %s", RealNodeName, time.Since(started).Seconds(), c.Kubeconfig)
+		return c, nil
 	}
 	if _, err := run("kwok", "--kubeconfig="+c.Kubeconfig, "--config="+stagesFile,
 		"--manage-all-nodes=false", "--manage-nodes-with-annotation-selector="+fakeNode+"=fake",
@@ -293,8 +352,27 @@ func (c *Cluster) Running() bool {
 // an API server whose etcd is gone hangs on shutdown) and removes the state
 // file. The directory with logs and data stays for inspection.
 func (c *Cluster) Down(log io.Writer) error {
+	if c.Real {
+		// The kubelet first, so that it restarts nothing; then every
+		// container of the node; then the rest in reverse start order.
+		if k := c.proc("kubelet"); k != nil && k.alive() {
+			if err := k.stop(15 * time.Second); err != nil {
+				return err
+			}
+			fmt.Fprintf(log, "stopped kubelet (pid %d)\n", k.PID)
+		}
+		if n := killContainers(); n > 0 {
+			fmt.Fprintf(log, "killed %d container processes\n", n)
+		}
+	}
 	if err := c.stopAll(log); err != nil {
 		return err
+	}
+	if c.Real {
+		if err := c.cleanRealNode(); err != nil {
+			return err
+		}
+		fmt.Fprintln(log, "removed the real node's mounts, iptables chains, cgroups, bridge and routes; restored its sysctls")
 	}
 	err := os.Remove(filepath.Join(c.dir, stateFile))
 	if errors.Is(err, os.ErrNotExist) {

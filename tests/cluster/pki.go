@@ -27,12 +27,59 @@ type pki struct {
 func (p pki) path(name string) string { return filepath.Join(p.dir, name) }
 
 func (p pki) CACert() string      { return p.path("ca.crt") }
+func (p pki) caKey() string       { return p.path("ca.key") }
 func (p pki) ServerCert() string  { return p.path("apiserver.crt") }
 func (p pki) ServerKey() string   { return p.path("apiserver.key") }
 func (p pki) AdminCert() string   { return p.path("admin.crt") }
 func (p pki) AdminKey() string    { return p.path("admin.key") }
 func (p pki) SAPublicKey() string { return p.path("sa.pub") }
 func (p pki) SAKey() string       { return p.path("sa.key") }
+
+// issue writes a certificate signed by the CA (and its key) for tmpl, whose
+// subject, usages and names the caller sets.
+func (p pki) issue(certFile, keyFile string, tmpl *x509.Certificate) error {
+	caPEM, err := os.ReadFile(p.CACert())
+	if err != nil {
+		return err
+	}
+	keyPEM, err := os.ReadFile(p.caKey())
+	if err != nil {
+		return err
+	}
+	cb, _ := pem.Decode(caPEM)
+	kb, _ := pem.Decode(keyPEM)
+	if cb == nil || kb == nil {
+		return fmt.Errorf("%s or %s is not PEM", p.CACert(), p.caKey())
+	}
+	ca, err := x509.ParseCertificate(cb.Bytes)
+	if err != nil {
+		return err
+	}
+	caKey, err := x509.ParseECPrivateKey(kb.Bytes)
+	if err != nil {
+		return err
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	now := time.Now().Add(-time.Hour)
+	tmpl.SerialNumber = serial()
+	tmpl.NotBefore, tmpl.NotAfter = now, now.Add(365*24*time.Hour)
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		return err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return err
+	}
+	if err := writePEM(certFile, "CERTIFICATE", der); err != nil {
+		return err
+	}
+	return writePEM(keyFile, "EC PRIVATE KEY", keyDER)
+}
 
 // generate writes every file. serverIPs are the addresses the API server is
 // reached at (loopback, the advertise address, the kubernetes Service IP).
@@ -58,35 +105,19 @@ func (p pki) generate(serverIPs []net.IP) error {
 	if err != nil {
 		return err
 	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		return err
-	}
 	if err := writePEM(p.CACert(), "CERTIFICATE", caDER); err != nil {
 		return err
 	}
-
-	leaf := func(certFile, keyFile string, tmpl *x509.Certificate) error {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return err
-		}
-		tmpl.SerialNumber = serial()
-		tmpl.NotBefore, tmpl.NotAfter = now, now.Add(365*24*time.Hour)
-		tmpl.KeyUsage = x509.KeyUsageDigitalSignature
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-		if err != nil {
-			return err
-		}
-		keyDER, err := x509.MarshalECPrivateKey(key)
-		if err != nil {
-			return err
-		}
-		if err := writePEM(certFile, "CERTIFICATE", der); err != nil {
-			return err
-		}
-		return writePEM(keyFile, "EC PRIVATE KEY", keyDER)
+	caKeyDER, err := x509.MarshalECPrivateKey(caKey)
+	if err != nil {
+		return err
 	}
+	// Kept (0600, like every key here) so that the real node's certificates
+	// can be issued after the control plane's.
+	if err := writePEM(p.caKey(), "EC PRIVATE KEY", caKeyDER); err != nil {
+		return err
+	}
+	leaf := p.issue
 	err = leaf(p.ServerCert(), p.ServerKey(), &x509.Certificate{
 		Subject:     pkix.Name{CommonName: "kube-apiserver"},
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},

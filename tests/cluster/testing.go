@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -38,14 +39,40 @@ func ForTest(t testing.TB, nodes int) *Cluster {
 		}
 		t.Skipf("%v (set %s=1 to make this a failure)", err, E2EEnv)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	return upForTest(t, 2*time.Minute, Config{Dir: t.TempDir(), Bin: BinDir(), Nodes: nodes})
+}
+
+// ForRealTest starts a cluster with one real node for t and stops it (and
+// checks that nothing of it is left on the machine) when t ends.
+func ForRealTest(t testing.TB) *Cluster {
+	t.Helper()
+	err := MissingBinaries(BinDir())
+	if err == nil {
+		err = MissingRealPrograms(BinDir())
+	}
+	if err != nil {
+		if os.Getenv(E2EEnv) == "1" {
+			t.Fatal(err)
+		}
+		t.Skipf("%v (set %s=1 to make this a failure)", err, E2EEnv)
+	}
+	// Cold, the images take minutes to build (each build step and each
+	// start-up phase has a bound of its own); warm, Up takes about a minute.
+	return upForTest(t, 30*time.Minute, Config{Dir: t.TempDir(), Bin: BinDir(), Real: true, Log: testLog{t}})
+}
+
+// upForTest starts a cluster within timeout and stops it when t ends,
+// showing the components' last log lines when t failed.
+func upForTest(t testing.TB, timeout time.Duration, cfg Config) *Cluster {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	c, err := Up(ctx, Config{Dir: t.TempDir(), Bin: BinDir(), Nodes: nodes})
+	c, err := Up(ctx, cfg)
 	if c != nil {
 		t.Cleanup(func() {
 			if t.Failed() {
 				for _, p := range c.Procs {
-					t.Logf("--- %s log (last lines) ---\n%s", p.Name, p.tail(15))
+					t.Logf("--- %s log (last lines) ---\n%s", p.Name, p.tail(20))
 				}
 			}
 			if err := c.Down(io.Discard); err != nil {
@@ -57,4 +84,11 @@ func ForTest(t testing.TB, nodes int) *Cluster {
 		t.Fatal(err)
 	}
 	return c
+}
+
+type testLog struct{ t testing.TB }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }

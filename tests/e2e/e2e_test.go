@@ -163,6 +163,20 @@ func (e *env) requireAllReady(t *testing.T, ns string) map[string]workload {
 	return ws
 }
 
+// waitAllReady waits, at most d, until every StatefulSet and Deployment in
+// ns is fully ready.
+func (e *env) waitAllReady(t *testing.T, ns string, d time.Duration) {
+	t.Helper()
+	eventually(t, d, "every workload in "+ns+" ready", func() error {
+		for name, w := range e.workloads(t, ns) {
+			if w.ready != w.desired {
+				return fmt.Errorf("%s: %d of %d ready", name, w.ready, w.desired)
+			}
+		}
+		return nil
+	})
+}
+
 // secrets maps the release's own Secrets (not helm's release records) to
 // their data.
 func (e *env) secrets(t *testing.T, ns string) map[string]map[string][]byte {

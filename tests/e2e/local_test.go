@@ -33,7 +33,7 @@ func TestLocalProfileLifecycle(t *testing.T) {
 		first = e.requireAllReady(t, ns)
 		for _, w := range []string{"StatefulSet/nova-redis-sentinel-redis", "StatefulSet/nova-postgres-ha-postgres",
 			"StatefulSet/nova-postgres-ha-etcd", "Deployment/nova-redis-sentinel-haproxy", "Deployment/user-service",
-			"Deployment/auth-service", "Deployment/messaging-service", "Deployment/search-service", "Deployment/streaming-api"} {
+			"Deployment/messaging-service", "Deployment/search-service", "Deployment/streaming-api"} {
 			assert.Contains(t, first, w)
 		}
 		firstSecrets = e.secrets(t, ns)

@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -29,7 +32,7 @@ func TestProductionProfile(t *testing.T) {
 	t.Run("preflight refuses a 2-node cluster and names what fits", func(t *testing.T) {
 		third := cluster.NodeName(3)
 		require.NoError(t, e.client.CoreV1().Nodes().Delete(ctx, third, metav1.DeleteOptions{}))
-		r := e.installer(t, "deploy", "--profile", "production", "-n", ns, "--create-namespace")
+		r := e.installer(t, "deploy", "--profile", "production", "-f", endpointsFile(), "-n", ns, "--create-namespace")
 		assert.NotZero(t, r.code, "%s", r)
 		out := r.stdout + r.stderr
 		assert.Contains(t, out, "nodes-anti-affinity")
@@ -47,8 +50,16 @@ func TestProductionProfile(t *testing.T) {
 	statefulSets := []string{"nova-redis-sentinel-redis", "nova-postgres-ha-postgres", "nova-postgres-ha-etcd"}
 
 	t.Run("each data tier has one member per node", func(t *testing.T) {
-		e.mustSucceed(t, e.installer(t, "deploy", "--profile", "production", "-n", ns, "--create-namespace", "--timeout", "3m"))
+		e.mustSucceed(t, e.installer(t, "deploy", "--profile", "production", "-f", endpointsFile(), "-n", ns, "--create-namespace", "--timeout", "3m"))
 		e.requireAllReady(t, ns)
+		// The autoscaled services start at the HPA's minimum, not at 1: the
+		// PDB of user-service (minAvailable 2) holds from the first minute.
+		for name, min := range map[string]int32{"user-service": 3, "messaging-service": 2} {
+			d, err := e.client.AppsV1().Deployments(ns).Get(ctx, name, metav1.GetOptions{})
+			require.NoError(t, err)
+			assert.EqualValues(t, min, *d.Spec.Replicas, "%s replicas right after the install", name)
+			assert.EqualValues(t, min, d.Status.ReadyReplicas, "%s ready right after the install", name)
+		}
 		for _, name := range statefulSets {
 			sts, err := e.client.AppsV1().StatefulSets(ns).Get(ctx, name, metav1.GetOptions{})
 			require.NoError(t, err)
@@ -106,6 +117,54 @@ func TestProductionProfile(t *testing.T) {
 			assert.Contains(t, err.Error(), "disruption budget")
 		}
 	})
+
+	t.Run("an upgrade keeps the replicas the HPA set", func(t *testing.T) {
+		// The drained node is back, so the evicted members run again.
+		patch := []byte(`{"spec":{"unschedulable":false}}`)
+		_, err := e.client.CoreV1().Nodes().Patch(ctx, cluster.NodeName(1), types.StrategicMergePatchType, patch, metav1.PatchOptions{})
+		require.NoError(t, err)
+		eventually(t, 60*time.Second, "every workload ready again", func() error {
+			for name, w := range e.workloads(t, ns) {
+				if w.ready != w.desired {
+					return fmt.Errorf("%s not ready", name)
+				}
+			}
+			return nil
+		})
+		// The simulated cluster has no metrics, so its HPA controller leaves
+		// a count inside [min, max] alone: scale as an HPA would.
+		var scale *autoscalingv1.Scale
+		scale, err = e.client.AppsV1().Deployments(ns).GetScale(ctx, "user-service", metav1.GetOptions{})
+		require.NoError(t, err)
+		scale.Spec.Replicas = 5
+		_, err = e.client.AppsV1().Deployments(ns).UpdateScale(ctx, "user-service", scale, metav1.UpdateOptions{})
+		require.NoError(t, err)
+		w, err := e.client.AppsV1().Deployments(ns).Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=user-service"})
+		require.NoError(t, err)
+		lowest := make(chan int32, 1)
+		go func() {
+			low := int32(5)
+			for ev := range w.ResultChan() {
+				if d, ok := ev.Object.(*appsv1.Deployment); ok && d.Spec.Replicas != nil && *d.Spec.Replicas < low {
+					low = *d.Spec.Replicas
+				}
+			}
+			lowest <- low
+		}()
+		e.mustSucceed(t, e.installer(t, "deploy", "--profile", "production", "-f", endpointsFile(), "-n", ns, "--timeout", "3m",
+			"--set", "nova-services.rustLog=debug"))
+		w.Stop()
+		assert.EqualValues(t, 5, <-lowest, "user-service's replicas during the upgrade never went below the HPA's 5")
+		d, err := e.client.AppsV1().Deployments(ns).Get(ctx, "user-service", metav1.GetOptions{})
+		require.NoError(t, err)
+		assert.EqualValues(t, 5, *d.Spec.Replicas, "after the upgrade")
+	})
+}
+
+// endpointsFile is the template of the Kafka, ClickHouse and S3 values the
+// production profile requires.
+func endpointsFile() string {
+	return filepath.Join(cluster.RepoRoot(), "values", "examples", "external-endpoints.yaml")
 }
 
 func evict(ctx context.Context, e *env, p corev1.Pod) error {
