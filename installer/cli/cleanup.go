@@ -34,7 +34,7 @@ func newCleanupCmd(env *Env) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return o.Run(env) },
 	}
-	cmd.Flags().StringVar(&o.Release, "release", o.Release, "release name")
+	addReleaseFlag(cmd.Flags(), &o.Release)
 	cmd.Flags().BoolVar(&o.DeleteData, "delete-data", false, "also delete the release's PVCs (Redis and PostgreSQL data) and credential Secrets")
 	cmd.Flags().BoolVar(&o.Yes, "yes", false, "do not ask for confirmation")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "how long to wait for the deletion")

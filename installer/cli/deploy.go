@@ -10,7 +10,9 @@ import (
 	releasepkg "helm.sh/helm/v3/pkg/release"
 	"sigs.k8s.io/yaml"
 
+	"github.com/nova-platform/nova/installer/output"
 	"github.com/nova-platform/nova/installer/release"
+	"github.com/nova-platform/nova/installer/values"
 )
 
 // DeployOptions are the flags of `deploy`.
@@ -47,7 +49,7 @@ func newDeployCmd(env *Env) *cobra.Command {
 	cmd.Flags().BoolVar(&o.Wait, "wait", true, "wait until every workload is ready")
 	cmd.Flags().BoolVar(&o.Atomic, "atomic", false, "roll back (or uninstall a first install) when the deploy fails")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "allow deploying an older chart version than the deployed one")
-	cmd.Flags().DurationVar(&o.Timeout, "timeout", 10*time.Minute, "how long to wait")
+	cmd.Flags().DurationVar(&o.Timeout, "timeout", defaultTimeout, "how long to wait (for each hook Job too; they end 10 s before it)")
 	cmd.Flags().StringVar(&o.DryRun, "dry-run", "", `"manifest" (or no value): print the manifests; "values": print the merged values; nothing is sent`)
 	cmd.Flags().Lookup("dry-run").NoOptDefVal = "manifest"
 	addSkipFlag(cmd, &o.SkipChecks)
@@ -88,6 +90,8 @@ func (o *DeployOptions) Run(env *Env) error {
 		return err
 	}
 	opts.CreateNamespace, opts.Wait, opts.Atomic, opts.Force, opts.Timeout = o.CreateNamespace, o.Wait, o.Atomic, o.Force, o.Timeout
+	// The charts' hook Jobs end before Helm's timeout, with their own message.
+	opts.Values = values.WithHookTimeout(opts.Values, o.Timeout)
 	switch o.DryRun {
 	case "values":
 		merged, err := chartutil.CoalesceValues(opts.Chart, opts.Values)
@@ -109,7 +113,7 @@ func (o *DeployOptions) Run(env *Env) error {
 		_, err = fmt.Fprint(env.Out, manifest)
 		return err
 	}
-	if err := runPreflight(env, opts.Chart, opts, o.SkipChecks); err != nil {
+	if err := runPreflight(env, opts.Chart, opts, o.SkipChecks, output.Table); err != nil {
 		return err
 	}
 	if o.CreateNamespace {

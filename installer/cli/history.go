@@ -1,17 +1,18 @@
 package cli
 
 import (
-	"fmt"
-	"text/tabwriter"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/nova-platform/nova/installer/output"
 	"github.com/nova-platform/nova/installer/release"
 )
 
 func newHistoryCmd(env *Env) *cobra.Command {
-	name := "nova"
+	name, format := "nova", output.Table
 	cmd := &cobra.Command{
 		Use:   "history",
 		Short: "List the revisions of the release",
@@ -25,22 +26,36 @@ func newHistoryCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			w := tabwriter.NewWriter(env.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "REVISION\tUPDATED\tSTATUS\tCHART\tPROFILE\tDESCRIPTION")
+			h := history{}
 			for _, r := range rels {
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s-%s\t%s\t%s\n", r.Version, r.Info.LastDeployed.UTC().Format(time.RFC3339),
-					r.Info.Status, r.Chart.Metadata.Name, r.Chart.Metadata.Version, dash(r.Labels[release.ProfileLabel]), r.Info.Description)
+				h = append(h, revision{Revision: r.Version, Updated: r.Info.LastDeployed.UTC().Format(time.RFC3339),
+					Status: r.Info.Status.String(), Chart: r.Chart.Metadata.Name + "-" + r.Chart.Metadata.Version,
+					Profile: r.Labels[release.ProfileLabel], Description: r.Info.Description})
 			}
-			return w.Flush()
+			return output.Write(env.Out, format, h)
 		},
 	}
-	cmd.Flags().StringVar(&name, "release", name, "release name")
+	addReleaseFlag(cmd.Flags(), &name)
+	addOutputFlag(cmd, &format)
 	return cmd
 }
 
-func dash(s string) string {
-	if s == "" {
-		return "-"
+// revision is one line of the history.
+type revision struct {
+	Revision    int    `json:"revision"`
+	Updated     string `json:"updated"`
+	Status      string `json:"status"`
+	Chart       string `json:"chart"`
+	Profile     string `json:"profile"`
+	Description string `json:"description"`
+}
+
+type history []revision
+
+func (h history) WriteTable(out io.Writer) error {
+	var rows [][]string
+	for _, r := range h {
+		rows = append(rows, []string{strconv.Itoa(r.Revision), r.Updated, r.Status, r.Chart, output.Dash(r.Profile), r.Description})
 	}
-	return s
+	return output.Columns(out, []string{"REVISION", "UPDATED", "STATUS", "CHART", "PROFILE", "DESCRIPTION"}, rows)
 }

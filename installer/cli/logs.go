@@ -37,7 +37,7 @@ func newLogsCmd(env *Env) *cobra.Command {
 			return logs.Stream(context.Background(), client, o, env.Out)
 		},
 	}
-	cmd.Flags().StringVar(&o.Release, "release", o.Release, "release name")
+	addReleaseFlag(cmd.Flags(), &o.Release)
 	cmd.Flags().StringVarP(&o.Container, "container", "c", "", "only this container")
 	cmd.Flags().BoolVarP(&o.Follow, "follow", "f", false, "keep streaming")
 	cmd.Flags().DurationVar(&o.Since, "since", 0, "only newer lines (e.g. 10m)")

@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	k8sfake "k8s.io/client-go/kubernetes/fake"
 
+	"github.com/nova-platform/nova/installer/exit"
 	"github.com/nova-platform/nova/installer/release"
 	"github.com/nova-platform/nova/installer/status"
 )
@@ -62,27 +63,27 @@ func dataLeft(t *testing.T, c kubernetes.Interface, ns string) (pvcs, secrets in
 func TestTwoReleasesOfTheSameNameStayApart(t *testing.T) {
 	h := newHarness(t)
 	h.cfgs = map[string]*action.Configuration{}
-	require.Equal(t, ExitOK, h.run("deploy", "--profile", "local", "--wait=false", "-n", "a"), h.err.String())
-	require.Equal(t, ExitOK, h.run("deploy", "--profile", "local", "--wait=false", "-n", "b"), h.err.String())
+	require.Equal(t, exit.CodeOK, h.run("deploy", "--profile", "local", "--wait=false", "-n", "a"), h.err.String())
+	require.Equal(t, exit.CodeOK, h.run("deploy", "--profile", "local", "--wait=false", "-n", "b"), h.err.String())
 	seedRelease(t, h.kube, "a", 3)
 	seedRelease(t, h.kube, "b", 1)
 
-	require.Equal(t, ExitOK, h.run("status", "-n", "a", "-o", "json"), h.err.String())
+	require.Equal(t, exit.CodeOK, h.run("status", "-n", "a", "-o", "json"), h.err.String())
 	var report status.Report
 	require.NoError(t, json.Unmarshal(h.out.Bytes(), &report))
 	assert.Equal(t, []status.Workload{{Tier: "redis", Kind: "StatefulSet", Namespace: "a", Name: "nova-redis-sentinel-redis", Ready: 3, Desired: 3}},
 		report.Workloads, "b's StatefulSet is not a's")
 
-	require.Equal(t, ExitOK, h.run("logs", "redis", "-n", "a"), h.err.String())
+	require.Equal(t, exit.CodeOK, h.run("logs", "redis", "-n", "a"), h.err.String())
 	assert.Equal(t, "[nova-redis-sentinel-redis-0/redis] fake logs\n", h.out.String(), "b's pod of the same name is not streamed")
 
-	require.Equal(t, ExitOK, h.run("cleanup", "-n", "a"), h.err.String())
+	require.Equal(t, exit.CodeOK, h.run("cleanup", "-n", "a"), h.err.String())
 	assert.Contains(t, h.out.String(), "persistentvolumeclaim/data-nova-redis-sentinel-redis-0 in namespace a")
 	assert.Contains(t, h.out.String(), "secret/nova-redis-sentinel-auth in namespace a")
 	assert.NotContains(t, h.out.String(), "in namespace b")
 
 	// The release of a is gone now: -n a is where its data is looked for.
-	require.Equal(t, ExitOK, h.run("cleanup", "-n", "a", "--delete-data", "--yes"), h.err.String())
+	require.Equal(t, exit.CodeOK, h.run("cleanup", "-n", "a", "--delete-data", "--yes"), h.err.String())
 	assert.Contains(t, h.err.String(), `looking for the data of release "nova" in namespace "a" only`)
 	assert.Contains(t, h.out.String(), "deleted persistentvolumeclaim/data-nova-redis-sentinel-redis-0 in namespace a")
 	assert.Contains(t, h.out.String(), "deleted secret/nova-redis-sentinel-auth in namespace a")
@@ -150,11 +151,11 @@ func TestProgressAndExplainLookInTheReleaseNamespaces(t *testing.T) {
 // data there is found too.
 func TestCleanupFindsDataInTierNamespaces(t *testing.T) {
 	h := newHarness(t)
-	require.Equal(t, ExitOK, h.run("deploy", "--profile", "local", "--wait=false", "-n", "a", "--set", "global.tierNamespaces.enabled=true",
+	require.Equal(t, exit.CodeOK, h.run("deploy", "--profile", "local", "--wait=false", "-n", "a", "--set", "global.tierNamespaces.enabled=true",
 		"--set", "global.tierNamespaces.redis=a-redis", "--set", "global.tierNamespaces.database=a-database", "--set", "global.tierNamespaces.services=a-services"), h.err.String())
 	seedRelease(t, h.kube, "a-redis", 3)
 	seedRelease(t, h.kube, "b", 3)
-	require.Equal(t, ExitOK, h.run("cleanup", "-n", "a", "--delete-data", "--yes"), h.err.String())
+	require.Equal(t, exit.CodeOK, h.run("cleanup", "-n", "a", "--delete-data", "--yes"), h.err.String())
 	assert.Contains(t, h.out.String(), "deleted persistentvolumeclaim/data-nova-redis-sentinel-redis-0 in namespace a-redis")
 	assert.Contains(t, h.out.String(), "deleted secret/nova-redis-sentinel-auth in namespace a-redis")
 	assert.NotContains(t, h.out.String(), "in namespace b")

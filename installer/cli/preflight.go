@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"helm.sh/helm/v3/pkg/chart"
 
+	"github.com/nova-platform/nova/installer/output"
 	"github.com/nova-platform/nova/installer/preflight"
 	"github.com/nova-platform/nova/installer/release"
 )
@@ -15,6 +16,7 @@ import (
 func newPreflightCmd(env *Env) *cobra.Command {
 	o := &renderFlags{}
 	var skip []string
+	format := output.Table
 	cmd := &cobra.Command{
 		Use:   "preflight",
 		Short: "Check the cluster for a deploy with these inputs, changing nothing",
@@ -24,11 +26,12 @@ func newPreflightCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return runPreflight(env, opts.Chart, opts, skip)
+			return runPreflight(env, opts.Chart, opts, skip, format)
 		},
 	}
 	o.add(cmd.Flags())
 	addSkipFlag(cmd, &skip)
+	addOutputFlag(cmd, &format)
 	return cmd
 }
 
@@ -41,7 +44,9 @@ func addSkipFlag(cmd *cobra.Command, skip *[]string) {
 }
 
 // runPreflight renders the release offline and checks the cluster for it.
-func runPreflight(env *Env, chrt *chart.Chart, opts release.DeployOptions, skip []string) error {
+// The table goes to stderr (a deploy prints it before its own output), json
+// and yaml to stdout.
+func runPreflight(env *Env, chrt *chart.Chart, opts release.DeployOptions, skip []string, format output.Format) error {
 	cfg := release.Offline()
 	manifest, err := release.Render(cfg, opts)
 	if err != nil {
@@ -56,7 +61,13 @@ func runPreflight(env *Env, chrt *chart.Chart, opts release.DeployOptions, skip 
 	if err != nil {
 		return err
 	}
-	preflight.Print(env.Err, results)
+	out := env.Err
+	if format != output.Table {
+		out = env.Out
+	}
+	if err := output.Write(out, format, results); err != nil {
+		return err
+	}
 	if failed := preflight.Failed(results); len(failed) > 0 {
 		var ids []string
 		for _, f := range failed {

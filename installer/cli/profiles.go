@@ -1,16 +1,17 @@
 package cli
 
 import (
-	"fmt"
-	"text/tabwriter"
+	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/nova-platform/nova/installer/output"
 	"github.com/nova-platform/nova/installer/values"
 )
 
 func newProfilesCmd(env *Env) *cobra.Command {
-	return &cobra.Command{
+	format := output.Table
+	cmd := &cobra.Command{
 		Use:   "profiles",
 		Short: "List the deployment profiles and presets built into this binary",
 		Args:  cobra.NoArgs,
@@ -19,16 +20,38 @@ func newProfilesCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			w := tabwriter.NewWriter(env.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "NAME\tKIND\tDESCRIPTION")
+			list := profileList{}
 			for _, p := range ps {
 				kind := "profile"
 				if p.Preset {
-					kind = "preset (-f)"
+					kind = "preset"
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\n", p.Name, kind, p.Description)
+				list = append(list, profileInfo{Name: p.Name, Kind: kind, Description: p.Description})
 			}
-			return w.Flush()
+			return output.Write(env.Out, format, list)
 		},
 	}
+	addOutputFlag(cmd, &format)
+	return cmd
+}
+
+// profileInfo is one built-in profile or preset.
+type profileInfo struct {
+	Name        string `json:"name"`
+	Kind        string `json:"kind"` // profile, or preset (combined with a profile through -f)
+	Description string `json:"description"`
+}
+
+type profileList []profileInfo
+
+func (l profileList) WriteTable(out io.Writer) error {
+	var rows [][]string
+	for _, p := range l {
+		kind := p.Kind
+		if kind == "preset" {
+			kind = "preset (-f)"
+		}
+		rows = append(rows, []string{p.Name, kind, p.Description})
+	}
+	return output.Columns(out, []string{"NAME", "KIND", "DESCRIPTION"}, rows)
 }

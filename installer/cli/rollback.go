@@ -36,7 +36,7 @@ func newRollbackCmd(env *Env) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&name, "release", name, "release name")
+	addReleaseFlag(cmd.Flags(), &name)
 	cmd.Flags().BoolVar(&wait, "wait", wait, "wait until every workload is ready")
 	cmd.Flags().DurationVar(&timeout, "timeout", timeout, "how long to wait")
 	return cmd

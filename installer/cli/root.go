@@ -3,7 +3,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -18,7 +17,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	"github.com/nova-platform/nova/installer/values"
+	"github.com/nova-platform/nova/installer/exit"
 )
 
 // Streams are where commands read and write.
@@ -40,13 +39,6 @@ type Env struct {
 	KubeClient func() (kubernetes.Interface, error)
 }
 
-// Exit codes.
-const (
-	ExitOK       = 0
-	ExitFailure  = 1
-	ExitBadInput = 2
-)
-
 // NewRoot builds the command tree.
 func NewRoot(env *Env) *cobra.Command {
 	root := &cobra.Command{
@@ -55,6 +47,8 @@ func NewRoot(env *Env) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// A flag that does not parse is bad input, in every command.
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
 	root.SetIn(env.In)
 	root.SetOut(env.Out)
 	root.SetErr(env.Err)
@@ -103,19 +97,7 @@ func (e *Env) helmActionConfig(namespace string) (*action.Configuration, error) 
 // namespace is -n, or the kubeconfig context's namespace.
 func (e *Env) namespace() string { return e.Settings.Namespace() }
 
-// ExitCode maps an error to the documented exit codes.
-func ExitCode(err error) int {
-	if err == nil {
-		return ExitOK
-	}
-	var bad values.BadInputError
-	if errors.As(err, &bad) || isSchemaError(err) || strings.HasPrefix(err.Error(), "unknown flag") ||
-		strings.HasPrefix(err.Error(), "invalid argument") || strings.Contains(err.Error(), "unknown command") {
-		return ExitBadInput
-	}
-	return ExitFailure
-}
-
+// isSchemaError: helm's chart values schema refused the values.
 func isSchemaError(err error) bool {
 	return strings.Contains(err.Error(), "values don't meet the specifications of the schema")
 }
@@ -125,9 +107,15 @@ func Main(env *Env, args []string) int {
 	log.SetOutput(env.Err)
 	root := NewRoot(env)
 	root.SetArgs(args)
-	err := root.Execute()
+	var err error
+	// An unknown command is bad input: ask cobra's own lookup first.
+	if _, _, findErr := root.Find(args); findErr != nil {
+		err = badInput(findErr)
+	} else {
+		err = root.Execute()
+	}
 	if err != nil {
 		fmt.Fprintln(env.Err, "Error:", err)
 	}
-	return ExitCode(err)
+	return exit.Code(err)
 }

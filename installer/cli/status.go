@@ -2,27 +2,23 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 
+	"github.com/nova-platform/nova/installer/output"
 	"github.com/nova-platform/nova/installer/release"
 	"github.com/nova-platform/nova/installer/status"
 )
 
 func newStatusCmd(env *Env) *cobra.Command {
-	name, output := "nova", "table"
+	name, format := "nova", output.Table
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the release, the readiness of every tier, the Redis master, the PostgreSQL leader and the endpoints",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			if output != "table" && output != "json" && output != "yaml" {
-				return badInput(fmt.Errorf("-o %s: use table, json or yaml", output))
-			}
 			cfg, err := env.ActionConfig(env.namespace())
 			if err != nil {
 				return err
@@ -49,26 +45,10 @@ func newStatusCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			switch output {
-			case "json":
-				b, err := json.MarshalIndent(report, "", "  ")
-				if err != nil {
-					return err
-				}
-				_, err = fmt.Fprintln(env.Out, string(b))
-				return err
-			case "yaml":
-				b, err := yaml.Marshal(report)
-				if err != nil {
-					return err
-				}
-				_, err = env.Out.Write(b)
-				return err
-			}
-			return report.PrintTable(env.Out)
+			return output.Write(env.Out, format, report)
 		},
 	}
-	cmd.Flags().StringVar(&name, "release", name, "release name")
-	cmd.Flags().StringVarP(&output, "output", "o", output, "table, json or yaml")
+	addReleaseFlag(cmd.Flags(), &name)
+	addOutputFlag(cmd, &format)
 	return cmd
 }

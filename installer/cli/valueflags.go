@@ -31,7 +31,8 @@ func (r *renderFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&r.chart.Version, "version", "", "chart version constraint (repositories and registries)")
 	fs.StringVar(&r.chart.RepoURL, "repo", "", "chart repository URL")
 	fs.BoolVar(&r.chart.PlainHTTP, "plain-http", false, "use plain HTTP for an OCI registry")
-	fs.StringVar(&r.release, "release", "nova", "release name")
+	r.release = "nova"
+	addReleaseFlag(fs, &r.release)
 }
 
 // inputs resolves the profile and merges the values.

@@ -35,7 +35,7 @@ func newVerifyCmd(env *Env) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&name, "release", name, "release name")
+	addReleaseFlag(cmd.Flags(), &name)
 	cmd.Flags().DurationVar(&timeout, "timeout", timeout, "how long each check may take")
 	return cmd
 }

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -113,7 +114,7 @@ func podProblems(ctx context.Context, c kubernetes.Interface, p corev1.Pod) []Pr
 	return out
 }
 
-// failedCreates reports StatefulSets and ReplicaSets whose controller could
+// failedCreates reports StatefulSets, ReplicaSets and Jobs whose controller could
 // not create their pods (admission refused them: Pod Security, quotas): no
 // pod exists to say why, only the controller's FailedCreate event.
 func failedCreates(ctx context.Context, c kubernetes.Interface, ns string, sel metav1.ListOptions) ([]Problem, error) {
@@ -137,6 +138,17 @@ func failedCreates(ctx context.Context, c kubernetes.Interface, ns string, sel m
 			owners = append(owners, owner{"ReplicaSet", r.Name})
 		}
 	}
+	// Hook Jobs too: a pre-install Job whose pod admission refuses makes
+	// Helm wait out its --timeout with no reason of its own.
+	jobs, err := c.BatchV1().Jobs(ns).List(ctx, sel)
+	if err != nil {
+		return nil, err
+	}
+	for _, j := range jobs.Items {
+		if !jobFinished(j) {
+			owners = append(owners, owner{"Job", j.Name})
+		}
+	}
 	var out []Problem
 	for _, o := range owners {
 		if reason, msg := lastWarning(ctx, c, ns, o.kind, o.name); reason == "FailedCreate" {
@@ -144,6 +156,16 @@ func failedCreates(ctx context.Context, c kubernetes.Interface, ns string, sel m
 		}
 	}
 	return out, nil
+}
+
+// jobFinished: the Job completed or failed (its own conditions say so).
+func jobFinished(j batchv1.Job) bool {
+	for _, cond := range j.Status.Conditions {
+		if (cond.Type == batchv1.JobComplete || cond.Type == batchv1.JobFailed) && cond.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
 }
 
 // lastEvent is the newest warning about an object, as "Reason: message".

@@ -39,11 +39,16 @@ type Input struct {
 
 // Result of one check.
 type Result struct {
-	ID, Description string
-	Level           Level
-	OK              bool
-	Detail, Hint    string
+	ID          string `json:"id"`
+	Description string `json:"description"`
+	Level       Level  `json:"level"`
+	OK          bool   `json:"ok"`
+	Detail      string `json:"detail"`
+	Hint        string `json:"hint,omitempty"`
 }
+
+// Results are every check's result, in order.
+type Results []Result
 
 // Check is one preflight check.
 type Check struct {
@@ -61,7 +66,7 @@ var Checks = []Check{
 }
 
 // Run runs every check not skipped; it stops after a failed kube-api check.
-func Run(ctx context.Context, in Input, skip []string) ([]Result, error) {
+func Run(ctx context.Context, in Input, skip []string) (Results, error) {
 	objs, err := parse(in.Manifest)
 	if err != nil {
 		return nil, err
@@ -95,8 +100,9 @@ func Failed(results []Result) []Result {
 	return out
 }
 
-// Print writes one line per check and the hint of each failure.
-func Print(w io.Writer, results []Result) {
+// WriteTable writes one line per check and the hint of each failure
+// (output.Tabler).
+func (results Results) WriteTable(w io.Writer) error {
 	for _, r := range results {
 		mark := "ok  "
 		if !r.OK {
@@ -105,11 +111,16 @@ func Print(w io.Writer, results []Result) {
 				mark = "warn"
 			}
 		}
-		fmt.Fprintf(w, "[%s] %-20s %s: %s\n", mark, r.ID, r.Description, r.Detail)
+		if _, err := fmt.Fprintf(w, "[%s] %-20s %s: %s\n", mark, r.ID, r.Description, r.Detail); err != nil {
+			return err
+		}
 		if !r.OK && r.Hint != "" {
-			fmt.Fprintf(w, "       hint: %s\n", r.Hint)
+			if _, err := fmt.Fprintf(w, "       hint: %s\n", r.Hint); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
 }
 
 // object is one rendered document.

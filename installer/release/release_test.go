@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"helm.sh/helm/v3/pkg/chart"
+	helmvalues "helm.sh/helm/v3/pkg/cli/values"
 	"helm.sh/helm/v3/pkg/release"
 
 	nova "github.com/nova-platform/nova"
@@ -26,7 +27,11 @@ func options(t *testing.T, profile string) DeployOptions {
 	t.Helper()
 	p, err := values.ResolveProfile(nova.Profiles, profile)
 	require.NoError(t, err)
-	vals, err := values.Merge(values.Inputs{Profile: &p})
+	var files helmvalues.Options
+	if profile != "local" { // the template of the endpoints the other profiles require
+		files.ValueFiles = []string{"../../values/examples/external-endpoints.yaml"}
+	}
+	vals, err := values.Merge(values.Inputs{Profile: &p, Flags: files})
 	require.NoError(t, err)
 	return DeployOptions{Release: "nova", Namespace: "nova", Chart: umbrella(t), Values: vals, Profile: profile, Timeout: time.Minute}
 }

@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
+	"github.com/nova-platform/nova/installer/output"
 	novarelease "github.com/nova-platform/nova/installer/release"
 )
 
@@ -173,10 +174,10 @@ func (r *Report) Ready() bool {
 	return true
 }
 
-// PrintTable writes the report for people.
-func (r *Report) PrintTable(out io.Writer) error {
+// WriteTable writes the report for people (output.Tabler).
+func (r *Report) WriteTable(out io.Writer) error {
 	fmt.Fprintf(out, "Release %s in %s: revision %d, %s, chart %s, profile %s, deployed %s\n\n",
-		r.Release, r.Namespace, r.Revision, r.Status, r.Chart, dash(r.Profile), r.LastDeployed.UTC().Format(time.RFC3339))
+		r.Release, r.Namespace, r.Revision, r.Status, r.Chart, output.Dash(r.Profile), r.LastDeployed.UTC().Format(time.RFC3339))
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "TIER\tKIND\tNAMESPACE\tNAME\tREADY")
 	for _, x := range r.Workloads {
@@ -195,11 +196,4 @@ func (r *Report) PrintTable(out io.Writer) error {
 		fmt.Fprintf(w, "  %s\t%s\t%s\n", e.Tier, e.Service, e.Address)
 	}
 	return w.Flush()
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

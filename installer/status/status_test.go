@@ -84,7 +84,7 @@ func TestStatusReport(t *testing.T) {
 	assert.Equal(t, "nova-postgres-ha-postgres-1", report.PostgresLead)
 
 	var out bytes.Buffer
-	require.NoError(t, report.PrintTable(&out))
+	require.NoError(t, report.WriteTable(&out))
 	golden := "testdata/status.golden"
 	if *update {
 		require.NoError(t, os.WriteFile(golden, out.Bytes(), 0o644))

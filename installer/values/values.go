@@ -13,11 +13,14 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"time"
 
 	"helm.sh/helm/v3/pkg/cli"
 	"helm.sh/helm/v3/pkg/cli/values"
 	"helm.sh/helm/v3/pkg/getter"
 	"sigs.k8s.io/yaml"
+
+	"github.com/nova-platform/nova/installer/exit"
 )
 
 // Profile is one values/*.yaml file.
@@ -79,18 +82,12 @@ func firstComment(data []byte) string {
 	return text
 }
 
-// BadInputError is a mistake in what the user gave: exit code 2, nothing sent.
-type BadInputError struct{ Err error }
-
-func (e BadInputError) Error() string { return e.Err.Error() }
-func (e BadInputError) Unwrap() error { return e.Err }
-
 // ResolveProfile finds a profile by name, or reads it from a file path.
 func ResolveProfile(fsys fs.FS, nameOrPath string) (Profile, error) {
 	if strings.ContainsAny(nameOrPath, "/.") {
 		data, err := os.ReadFile(nameOrPath)
 		if err != nil {
-			return Profile{}, BadInputError{fmt.Errorf("profile file %s: %w", nameOrPath, err)}
+			return Profile{}, exit.BadInput(fmt.Errorf("profile file %s: %w", nameOrPath, err))
 		}
 		return Profile{Name: nameOrPath, File: true, Data: data}, nil
 	}
@@ -107,7 +104,7 @@ func ResolveProfile(fsys fs.FS, nameOrPath string) (Profile, error) {
 			names = append(names, p.Name)
 		}
 	}
-	return Profile{}, BadInputError{fmt.Errorf("unknown profile %q: use one of %s, or a values file path", nameOrPath, strings.Join(names, ", "))}
+	return Profile{}, exit.BadInput(fmt.Errorf("unknown profile %q: use one of %s, or a values file path", nameOrPath, strings.Join(names, ", ")))
 }
 
 // Inputs are what a deployment's values come from.
@@ -122,7 +119,7 @@ func Merge(in Inputs) (map[string]any, error) {
 	base := map[string]any{}
 	if in.Profile != nil {
 		if err := yaml.Unmarshal(in.Profile.Data, &base); err != nil {
-			return nil, BadInputError{fmt.Errorf("profile %s: %w", in.Profile.Name, err)}
+			return nil, exit.BadInput(fmt.Errorf("profile %s: %w", in.Profile.Name, err))
 		}
 		if base == nil {
 			base = map[string]any{}
@@ -130,14 +127,34 @@ func Merge(in Inputs) (map[string]any, error) {
 	}
 	for _, f := range in.Flags.ValueFiles {
 		if _, err := os.Stat(f); err != nil && !strings.Contains(f, "://") {
-			return nil, BadInputError{fmt.Errorf("values file %s: %w", f, err)}
+			return nil, exit.BadInput(fmt.Errorf("values file %s: %w", f, err))
 		}
 	}
 	user, err := in.Flags.MergeValues(getter.All(cli.New()))
 	if err != nil {
-		return nil, BadInputError{err}
+		return nil, exit.BadInput(err)
 	}
 	return Deep(base, user), nil
+}
+
+// HookTimeoutKey is the umbrella chart's global value that tells its hook
+// Jobs Helm's --timeout (they end 10 s before it, with their own message).
+const HookTimeoutKey = "hookTimeoutSeconds"
+
+// minHookTimeout is the chart schema's minimum of global.hookTimeoutSeconds.
+const minHookTimeout = 60 * time.Second
+
+// WithHookTimeout returns v with global.hookTimeoutSeconds set to timeout
+// (at least the chart's minimum), unless the user set it.
+func WithHookTimeout(v map[string]any, timeout time.Duration) map[string]any {
+	global, _ := v["global"].(map[string]any)
+	if _, set := global[HookTimeoutKey]; set {
+		return v
+	}
+	if timeout < minHookTimeout {
+		timeout = minHookTimeout
+	}
+	return Deep(v, map[string]any{"global": map[string]any{HookTimeoutKey: int(timeout / time.Second)}})
 }
 
 // Deep merges b over a: maps merge key by key, anything else in b replaces a.

@@ -11,6 +11,8 @@ import (
 	helmvalues "helm.sh/helm/v3/pkg/cli/values"
 
 	nova "github.com/nova-platform/nova"
+
+	"github.com/nova-platform/nova/installer/exit"
 )
 
 func TestEmbeddedProfiles(t *testing.T) {
@@ -30,7 +32,7 @@ func TestEmbeddedProfiles(t *testing.T) {
 func TestUnknownProfileListsTheValidOnes(t *testing.T) {
 	_, err := ResolveProfile(nova.Profiles, "prod")
 	require.Error(t, err)
-	assert.ErrorAs(t, err, &BadInputError{})
+	assert.Equal(t, exit.CodeBadInput, exit.Code(err))
 	assert.Equal(t, `unknown profile "prod": use one of local, production, staging, or a values file path`, err.Error())
 }
 
@@ -79,7 +81,7 @@ func TestBadValuesInputs(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			_, err := Merge(Inputs{Flags: flags})
 			require.Error(t, err)
-			assert.ErrorAs(t, err, &BadInputError{})
+			assert.Equal(t, exit.CodeBadInput, exit.Code(err))
 		})
 	}
 	_, err := Merge(Inputs{Flags: helmvalues.Options{ValueFiles: []string{"/nonexistent/values.yaml"}}})
