@@ -2,10 +2,8 @@ package cli
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
-	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chartutil"
 	releasepkg "helm.sh/helm/v3/pkg/release"
 	"sigs.k8s.io/yaml"
@@ -15,20 +13,24 @@ import (
 	"github.com/nova-platform/nova/installer/values"
 )
 
-// DeployOptions are the flags of `deploy`.
+// DeployOptions are the flags of `deploy`. --create-namespace, --wait,
+// --atomic, --force and --timeout are bound straight onto the options
+// release.Deploy takes; the rest of them is resolved by Complete.
 type DeployOptions struct {
-	renderFlags
-	CreateNamespace bool
-	Wait            bool
-	Atomic          bool
-	Force           bool
-	Timeout         time.Duration
-	DryRun          string // "", "manifest" or "values"
-	SkipChecks      []string
+	renderOptions
+	Action     release.DeployOptions
+	DryRun     string // "", "manifest" or "values"
+	SkipChecks []string
+}
+
+// NewDeployOptions are deploy's defaults: wait, no atomic rollback.
+func NewDeployOptions(streams Streams) *DeployOptions {
+	return &DeployOptions{renderOptions: newRenderOptions(streams),
+		Action: release.DeployOptions{Wait: true, Timeout: defaultTimeout}}
 }
 
 func newDeployCmd(env *Env) *cobra.Command {
-	o := &DeployOptions{}
+	o := NewDeployOptions(env.Streams)
 	cmd := &cobra.Command{
 		Use:   "deploy",
 		Short: "Install or upgrade the Nova release with a profile",
@@ -37,23 +39,42 @@ func newDeployCmd(env *Env) *cobra.Command {
   nova-installer deploy --profile local --dry-run          # manifests to stdout
   nova-installer deploy --profile local --dry-run=values   # merged values to stdout`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(env)
-		},
+		RunE: run(env, o),
 	}
-	o.add(cmd.Flags())
-	cmd.Flags().BoolVar(&o.CreateNamespace, "create-namespace", false, "create the release namespace if missing")
-	cmd.Flags().BoolVar(&o.Wait, "wait", true, "wait until every workload is ready")
-	cmd.Flags().BoolVar(&o.Atomic, "atomic", false, "roll back (or uninstall a first install) when the deploy fails")
-	cmd.Flags().BoolVar(&o.Force, "force", false, "allow deploying an older chart version than the deployed one")
-	cmd.Flags().DurationVar(&o.Timeout, "timeout", defaultTimeout, "how long to wait (for each hook Job too; they end 10 s before it)")
-	cmd.Flags().StringVar(&o.DryRun, "dry-run", "", `"manifest" (or no value): print the manifests; "values": print the merged values; nothing is sent`)
-	cmd.Flags().Lookup("dry-run").NoOptDefVal = "manifest"
+	o.addFlags(cmd.Flags())
+	f := cmd.Flags()
+	f.BoolVar(&o.Action.CreateNamespace, "create-namespace", false, "create the release namespace if missing")
+	f.BoolVar(&o.Action.Wait, "wait", o.Action.Wait, "wait until every workload is ready")
+	f.BoolVar(&o.Action.Atomic, "atomic", false, "roll back (or uninstall a first install) when the deploy fails")
+	f.BoolVar(&o.Action.Force, "force", false, "allow deploying an older chart version than the deployed one")
+	f.DurationVar(&o.Action.Timeout, "timeout", o.Action.Timeout, "how long to wait (for each hook Job too; they end 10 s before it)")
+	f.StringVar(&o.DryRun, "dry-run", "", `"manifest" (or no value): print the manifests; "values": print the merged values; nothing is sent`)
+	f.Lookup("dry-run").NoOptDefVal = "manifest"
 	addSkipFlag(cmd, &o.SkipChecks)
 	return cmd
+}
+
+// Complete finds the Helm configuration (none for a dry run: nothing is
+// sent), the profile (on upgrade, the recorded one unless told otherwise),
+// the values and the chart.
+func (o *DeployOptions) Complete(env *Env, _ []string) error {
+	if o.DryRun != "" {
+		o.completeOffline(env)
+	} else if err := o.complete(env); err != nil {
+		return err
+	}
+	if o.Profile == "" && o.DryRun == "" {
+		if recorded, err := release.RecordedProfile(o.Config, o.Release); err == nil && recorded != "" && recorded != "custom" {
+			o.Profile = recorded
+			fmt.Fprintf(o.Err, "Using profile %q recorded in release %q.\n", recorded, o.Release)
+		}
+	}
+	if err := o.resolve(&o.Action); err != nil {
+		return err
+	}
+	// The charts' hook Jobs end before Helm's timeout, with their own message.
+	o.Action.Values = values.WithHookTimeout(o.Action.Values, o.Action.Timeout)
+	return nil
 }
 
 // Validate checks the flags.
@@ -66,35 +87,11 @@ func (o *DeployOptions) Validate() error {
 }
 
 // Run deploys, or prints what it would deploy.
-func (o *DeployOptions) Run(env *Env) error {
-	ns := env.namespace()
-	var cfg *action.Configuration
-	var err error
-	if o.DryRun != "" {
-		cfg = release.Offline() // nothing is sent to the cluster
-	} else {
-		cfg, err = env.ActionConfig(ns)
-	}
-	if err != nil {
-		return err
-	}
-	if o.profile == "" && o.DryRun == "" {
-		// On upgrade, reuse the recorded profile unless told otherwise.
-		if recorded, err := release.RecordedProfile(cfg, o.release); err == nil && recorded != "" && recorded != "custom" {
-			o.profile = recorded
-			fmt.Fprintf(env.Err, "Using profile %q recorded in release %q.\n", recorded, o.release)
-		}
-	}
-	opts, err := o.options(env)
-	if err != nil {
-		return err
-	}
-	opts.CreateNamespace, opts.Wait, opts.Atomic, opts.Force, opts.Timeout = o.CreateNamespace, o.Wait, o.Atomic, o.Force, o.Timeout
-	// The charts' hook Jobs end before Helm's timeout, with their own message.
-	opts.Values = values.WithHookTimeout(opts.Values, o.Timeout)
+func (o *DeployOptions) Run() error {
+	d := o.Action
 	switch o.DryRun {
 	case "values":
-		merged, err := chartutil.CoalesceValues(opts.Chart, opts.Values)
+		merged, err := chartutil.CoalesceValues(d.Chart, d.Values)
 		if err != nil {
 			return badInput(err)
 		}
@@ -102,55 +99,57 @@ func (o *DeployOptions) Run(env *Env) error {
 		if err != nil {
 			return err
 		}
-		_, err = env.Out.Write(out)
+		_, err = o.Out.Write(out)
 		return err
 	case "manifest":
-		fmt.Fprintf(env.Err, "Rendering release %q (profile %q) without contacting the cluster.\n", o.release, opts.Profile)
-		manifest, err := release.Render(cfg, opts)
+		fmt.Fprintf(o.Err, "Rendering release %q (profile %q) without contacting the cluster.\n", o.Release, d.Profile)
+		manifest, err := release.Render(o.Config, d)
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprint(env.Out, manifest)
+		_, err = fmt.Fprint(o.Out, manifest)
 		return err
 	}
-	if err := runPreflight(env, opts.Chart, opts, o.SkipChecks, output.Table); err != nil {
+	if err := o.preflight(d, o.SkipChecks, output.Table); err != nil {
 		return err
 	}
-	if o.CreateNamespace {
-		if err := ensureNamespace(env, ns); err != nil {
+	if d.CreateNamespace {
+		if err := ensureNamespace(o.env, o.Namespace); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(env.Err, "Deploying release %q to namespace %q (profile %q, chart %s %s)...\n",
-		o.release, ns, opts.Profile, opts.Chart.Metadata.Name, opts.Chart.Metadata.Version)
-	var rel *releasepkg.Release
-	if o.Wait {
-		client, cerr := env.KubeClient()
-		if cerr == nil {
-			stop := make(chan struct{})
-			done := make(chan struct{})
-			go func() { watchProgress(client, cfg, o.release, ns, env.Err, stop); close(done) }()
-			rel, err = release.Deploy(cfg, opts)
-			close(stop)
-			<-done
-		} else {
-			rel, err = release.Deploy(cfg, opts)
-		}
-	} else {
-		rel, err = release.Deploy(cfg, opts)
-	}
+	fmt.Fprintf(o.Err, "Deploying release %q to namespace %q (profile %q, chart %s %s)...\n",
+		o.Release, o.Namespace, d.Profile, d.Chart.Metadata.Name, d.Chart.Metadata.Version)
+	rel, err := o.deploy(d)
 	if err != nil {
-		failed := deployFailed(o.release, ns, err)
-		if why := explain(env, cfg, o.release, ns); why != "" && !isSchemaError(err) {
+		failed := deployFailed(o.Release, o.Namespace, err)
+		if why := explain(o.env, o.Config, o.Release, o.Namespace); why != "" && !isSchemaError(err) {
 			return fmt.Errorf("%w%s", failed, why)
 		}
 		return failed
 	}
-	fmt.Fprintf(env.Out, "Release %q revision %d: %s\n", rel.Name, rel.Version, rel.Info.Status)
+	fmt.Fprintf(o.Out, "Release %q revision %d: %s\n", rel.Name, rel.Version, rel.Info.Status)
 	if rel.Info.Notes != "" {
-		fmt.Fprintf(env.Out, "\n%s\n", rel.Info.Notes)
+		fmt.Fprintf(o.Out, "\n%s\n", rel.Info.Notes)
 	}
 	return nil
+}
+
+// deploy runs release.Deploy, printing the workloads' progress while it
+// waits (when the cluster's API is at hand).
+func (o *DeployOptions) deploy(d release.DeployOptions) (*releasepkg.Release, error) {
+	if !d.Wait {
+		return release.Deploy(o.Config, d)
+	}
+	client, err := o.env.KubeClient()
+	if err != nil {
+		return release.Deploy(o.Config, d)
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { watchProgress(client, o.Config, o.Release, o.Namespace, o.Err, stop); close(done) }()
+	defer func() { close(stop); <-done }()
+	return release.Deploy(o.Config, d)
 }
 
 // deployFailed adds what to do next to a failed deploy.

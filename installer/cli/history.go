@@ -11,33 +11,46 @@ import (
 	"github.com/nova-platform/nova/installer/release"
 )
 
+// HistoryOptions are the flags of `history`.
+type HistoryOptions struct {
+	releaseOptions
+	Format output.Format
+}
+
+// NewHistoryOptions are history's defaults.
+func NewHistoryOptions(streams Streams) *HistoryOptions {
+	return &HistoryOptions{releaseOptions: newReleaseOptions(streams), Format: output.Table}
+}
+
 func newHistoryCmd(env *Env) *cobra.Command {
-	name, format := "nova", output.Table
+	o := NewHistoryOptions(env.Streams)
 	cmd := &cobra.Command{
 		Use:   "history",
 		Short: "List the revisions of the release",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			cfg, err := env.ActionConfig(env.namespace())
-			if err != nil {
-				return err
-			}
-			rels, err := release.History(cfg, name)
-			if err != nil {
-				return err
-			}
-			h := history{}
-			for _, r := range rels {
-				h = append(h, revision{Revision: r.Version, Updated: r.Info.LastDeployed.UTC().Format(time.RFC3339),
-					Status: r.Info.Status.String(), Chart: r.Chart.Metadata.Name + "-" + r.Chart.Metadata.Version,
-					Profile: r.Labels[release.ProfileLabel], Description: r.Info.Description})
-			}
-			return output.Write(env.Out, format, h)
-		},
+		RunE:  run(env, o),
 	}
-	addReleaseFlag(cmd.Flags(), &name)
-	addOutputFlag(cmd, &format)
+	addReleaseFlag(cmd.Flags(), &o.Release)
+	addOutputFlag(cmd, &o.Format)
 	return cmd
+}
+
+// Complete finds the namespace and its Helm configuration.
+func (o *HistoryOptions) Complete(env *Env, _ []string) error { return o.complete(env) }
+
+// Run prints the revisions, oldest first.
+func (o *HistoryOptions) Run() error {
+	rels, err := release.History(o.Config, o.Release)
+	if err != nil {
+		return err
+	}
+	h := history{}
+	for _, r := range rels {
+		h = append(h, revision{Revision: r.Version, Updated: r.Info.LastDeployed.UTC().Format(time.RFC3339),
+			Status: r.Info.Status.String(), Chart: r.Chart.Metadata.Name + "-" + r.Chart.Metadata.Version,
+			Profile: r.Labels[release.ProfileLabel], Description: r.Info.Description})
+	}
+	return output.Write(o.Out, o.Format, h)
 }
 
 // revision is one line of the history.

@@ -98,20 +98,6 @@ func TestTwoReleasesOfTheSameNameStayApart(t *testing.T) {
 	assert.NotNil(t, rel, "b's release remains")
 }
 
-// findData of a release lists its namespaces' data only.
-func TestFindDataOfTheReleaseNamespacesOnly(t *testing.T) {
-	c := k8sfake.NewSimpleClientset()
-	seedRelease(t, c, "a", 3)
-	seedRelease(t, c, "a-database", 3)
-	seedRelease(t, c, "b", 3)
-	data, err := findData(c, "nova", []string{"a", "a-database"})
-	require.NoError(t, err)
-	assert.ElementsMatch(t, []dataObject{
-		{"persistentvolumeclaim", "a", "data-nova-redis-sentinel-redis-0"}, {"secret", "a", "nova-redis-sentinel-auth"},
-		{"persistentvolumeclaim", "a-database", "data-nova-redis-sentinel-redis-0"}, {"secret", "a-database", "nova-redis-sentinel-auth"},
-	}, data)
-}
-
 // While and after a deploy, progress and the reasons of a failure come from
 // the namespaces of the release being deployed (its pending record names the
 // tier namespaces), never from a release of the same name elsewhere.

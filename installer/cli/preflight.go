@@ -6,34 +6,47 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"helm.sh/helm/v3/pkg/chart"
 
 	"github.com/nova-platform/nova/installer/output"
 	"github.com/nova-platform/nova/installer/preflight"
 	"github.com/nova-platform/nova/installer/release"
 )
 
+// PreflightOptions are the flags of `preflight`.
+type PreflightOptions struct {
+	renderOptions
+	SkipChecks []string
+	Format     output.Format
+	render     release.DeployOptions
+}
+
+// NewPreflightOptions are preflight's defaults.
+func NewPreflightOptions(streams Streams) *PreflightOptions {
+	return &PreflightOptions{renderOptions: newRenderOptions(streams), Format: output.Table}
+}
+
 func newPreflightCmd(env *Env) *cobra.Command {
-	o := &renderFlags{}
-	var skip []string
-	format := output.Table
+	o := NewPreflightOptions(env.Streams)
 	cmd := &cobra.Command{
 		Use:   "preflight",
 		Short: "Check the cluster for a deploy with these inputs, changing nothing",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			opts, err := o.options(env)
-			if err != nil {
-				return err
-			}
-			return runPreflight(env, opts.Chart, opts, skip, format)
-		},
+		RunE:  run(env, o),
 	}
-	o.add(cmd.Flags())
-	addSkipFlag(cmd, &skip)
-	addOutputFlag(cmd, &format)
+	o.addFlags(cmd.Flags())
+	addSkipFlag(cmd, &o.SkipChecks)
+	addOutputFlag(cmd, &o.Format)
 	return cmd
 }
+
+// Complete merges the values and loads the chart.
+func (o *PreflightOptions) Complete(env *Env, _ []string) error {
+	o.completeOffline(env)
+	return o.resolve(&o.render)
+}
+
+// Run checks the cluster.
+func (o *PreflightOptions) Run() error { return o.preflight(o.render, o.SkipChecks, o.Format) }
 
 func addSkipFlag(cmd *cobra.Command, skip *[]string) {
 	var ids []string
@@ -43,27 +56,26 @@ func addSkipFlag(cmd *cobra.Command, skip *[]string) {
 	cmd.Flags().StringSliceVar(skip, "skip-check", nil, "preflight checks to skip: "+strings.Join(ids, ", "))
 }
 
-// runPreflight renders the release offline and checks the cluster for it.
+// preflight renders the release offline and checks the cluster for it.
 // The table goes to stderr (a deploy prints it before its own output), json
 // and yaml to stdout.
-func runPreflight(env *Env, chrt *chart.Chart, opts release.DeployOptions, skip []string, format output.Format) error {
-	cfg := release.Offline()
-	manifest, err := release.Render(cfg, opts)
+func (o *renderOptions) preflight(d release.DeployOptions, skip []string, format output.Format) error {
+	manifest, err := release.Render(release.Offline(), d)
 	if err != nil {
-		return deployFailed(opts.Release, opts.Namespace, err)
+		return deployFailed(d.Release, d.Namespace, err)
 	}
-	client, err := env.KubeClient()
+	client, err := o.env.KubeClient()
 	if err != nil {
-		return fmt.Errorf("cannot reach the cluster (tried %s): %w", env.target(), err)
+		return fmt.Errorf("cannot reach the cluster (tried %s): %w", o.env.target(), err)
 	}
 	results, err := preflight.Run(context.Background(), preflight.Input{Client: client, Manifest: manifest,
-		KubeVersion: chrt.Metadata.KubeVersion, Profile: opts.Profile, Target: env.target()}, skip)
+		KubeVersion: d.Chart.Metadata.KubeVersion, Profile: d.Profile, Target: o.env.target()}, skip)
 	if err != nil {
 		return err
 	}
-	out := env.Err
+	out := o.Err
 	if format != output.Table {
-		out = env.Out
+		out = o.Out
 	}
 	if err := output.Write(out, format, results); err != nil {
 		return err

@@ -6,49 +6,70 @@ import (
 	"net"
 
 	"github.com/spf13/cobra"
+	releasepkg "helm.sh/helm/v3/pkg/release"
 
 	"github.com/nova-platform/nova/installer/output"
 	"github.com/nova-platform/nova/installer/release"
 	"github.com/nova-platform/nova/installer/status"
 )
 
+// StatusOptions are the flags of `status`.
+type StatusOptions struct {
+	releaseOptions
+	Format output.Format
+	rel    *releasepkg.Release
+}
+
+// NewStatusOptions are status's defaults.
+func NewStatusOptions(streams Streams) *StatusOptions {
+	return &StatusOptions{releaseOptions: newReleaseOptions(streams), Format: output.Table}
+}
+
 func newStatusCmd(env *Env) *cobra.Command {
-	name, format := "nova", output.Table
+	o := NewStatusOptions(env.Streams)
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the release, the readiness of every tier, the Redis master, the PostgreSQL leader and the endpoints",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			cfg, err := env.ActionConfig(env.namespace())
-			if err != nil {
-				return err
-			}
-			rel, err := release.Last(cfg, name)
-			if err != nil {
-				return err
-			}
-			if rel == nil {
-				return fmt.Errorf("release %q is not installed in namespace %q: nova-installer deploy --profile local", name, env.namespace())
-			}
-			client, err := env.KubeClient()
-			if err != nil {
-				return err
-			}
-			// The Sentinels name the Redis master; they are reached by
-			// port-forward. Without a REST config the master is "unknown (...)".
-			restConfig, configErr := env.Settings.RESTClientGetter().ToRESTConfig()
-			dial := status.PortForwardDialer(restConfig)
-			if configErr != nil {
-				dial = func(context.Context, string, string, int) (net.Conn, error) { return nil, configErr }
-			}
-			report, err := status.Collect(context.Background(), client, rel, release.ProfileLabel, status.WithRedisDialer(dial))
-			if err != nil {
-				return err
-			}
-			return output.Write(env.Out, format, report)
-		},
+		RunE:  run(env, o),
 	}
-	addReleaseFlag(cmd.Flags(), &name)
-	addOutputFlag(cmd, &format)
+	addReleaseFlag(cmd.Flags(), &o.Release)
+	addOutputFlag(cmd, &o.Format)
 	return cmd
+}
+
+// Complete finds the release's newest revision.
+func (o *StatusOptions) Complete(env *Env, _ []string) error {
+	if err := o.complete(env); err != nil {
+		return err
+	}
+	rel, err := release.Last(o.Config, o.Release)
+	if err != nil {
+		return err
+	}
+	if rel == nil {
+		return fmt.Errorf("release %q is not installed in namespace %q: nova-installer deploy --profile local", o.Release, o.Namespace)
+	}
+	o.rel = rel
+	return nil
+}
+
+// Run collects the report and prints it.
+func (o *StatusOptions) Run() error {
+	client, err := o.env.KubeClient()
+	if err != nil {
+		return err
+	}
+	// The Sentinels name the Redis master; they are reached by
+	// port-forward. Without a REST config the master is "unknown (...)".
+	restConfig, configErr := o.env.Settings.RESTClientGetter().ToRESTConfig()
+	dial := status.PortForwardDialer(restConfig)
+	if configErr != nil {
+		dial = func(context.Context, string, string, int) (net.Conn, error) { return nil, configErr }
+	}
+	report, err := status.Collect(context.Background(), client, o.rel, release.ProfileLabel, status.WithRedisDialer(dial))
+	if err != nil {
+		return err
+	}
+	return output.Write(o.Out, o.Format, report)
 }

@@ -13,30 +13,48 @@ import (
 // defaultTimeout is deploy's --timeout unless given.
 const defaultTimeout = 10 * time.Minute
 
+// TemplateOptions are the flags of `template`.
+type TemplateOptions struct {
+	renderOptions
+	Timeout time.Duration // of the deploy this render is for
+	render  release.DeployOptions
+}
+
+// NewTemplateOptions are template's defaults.
+func NewTemplateOptions(streams Streams) *TemplateOptions {
+	return &TemplateOptions{renderOptions: newRenderOptions(streams), Timeout: defaultTimeout}
+}
+
 func newTemplateCmd(env *Env) *cobra.Command {
-	o := &renderFlags{}
-	timeout := defaultTimeout
+	o := NewTemplateOptions(env.Streams)
 	cmd := &cobra.Command{
 		Use:     "template",
 		Short:   "Render the manifests locally with the same values merge (no cluster needed)",
 		Example: "  nova-installer template --profile production -f values/topology-consolidated.yaml",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts, err := o.options(env)
-			if err != nil {
-				return err
-			}
-			opts.Values = values.WithHookTimeout(opts.Values, timeout)
-			cfg := release.Offline()
-			manifest, err := release.Render(cfg, opts)
-			if err != nil {
-				return deployFailed(o.release, opts.Namespace, err)
-			}
-			_, err = fmt.Fprint(env.Out, manifest)
-			return err
-		},
+		RunE:    run(env, o),
 	}
-	o.add(cmd.Flags())
-	cmd.Flags().DurationVar(&timeout, "timeout", timeout, "the --timeout of the deploy this render is for (hook Jobs end before it)")
+	o.addFlags(cmd.Flags())
+	cmd.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "the --timeout of the deploy this render is for (hook Jobs end before it)")
 	return cmd
+}
+
+// Complete merges the values and loads the chart; nothing contacts a cluster.
+func (o *TemplateOptions) Complete(env *Env, _ []string) error {
+	o.completeOffline(env)
+	if err := o.resolve(&o.render); err != nil {
+		return err
+	}
+	o.render.Values = values.WithHookTimeout(o.render.Values, o.Timeout)
+	return nil
+}
+
+// Run prints the manifests.
+func (o *TemplateOptions) Run() error {
+	manifest, err := release.Render(o.Config, o.render)
+	if err != nil {
+		return deployFailed(o.Release, o.Namespace, err)
+	}
+	_, err = fmt.Fprint(o.Out, manifest)
+	return err
 }
