@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -8,6 +9,7 @@ import (
 	releasepkg "helm.sh/helm/v3/pkg/release"
 	"sigs.k8s.io/yaml"
 
+	"github.com/nova-platform/nova/installer/exit"
 	"github.com/nova-platform/nova/installer/output"
 	"github.com/nova-platform/nova/installer/release"
 	"github.com/nova-platform/nova/installer/values"
@@ -122,8 +124,11 @@ func (o *DeployOptions) Run() error {
 		o.Release, o.Namespace, d.Profile, d.Chart.Metadata.Name, d.Chart.Metadata.Version)
 	rel, err := o.deploy(d)
 	if err != nil {
+		if refused(err) {
+			return err
+		}
 		failed := deployFailed(o.Release, o.Namespace, err)
-		if why := explain(o.env, o.Config, o.Release, o.Namespace); why != "" && !isSchemaError(err) {
+		if why := explain(o.env, o.Config, o.Release, o.Namespace); why != "" {
 			return fmt.Errorf("%w%s", failed, why)
 		}
 		return failed
@@ -152,13 +157,17 @@ func (o *DeployOptions) deploy(d release.DeployOptions) (*releasepkg.Release, er
 	return release.Deploy(o.Config, d)
 }
 
+// refused: the deploy stopped before changing anything (bad input, a pending
+// release, a downgrade), so there is nothing to recover.
+func refused(err error) bool {
+	var pending release.PendingError
+	var downgrade release.DowngradeError
+	return exit.Code(err) == exit.CodeBadInput || errors.As(err, &pending) || errors.As(err, &downgrade)
+}
+
 // deployFailed adds what to do next to a failed deploy.
 func deployFailed(name, ns string, err error) error {
-	if isSchemaError(err) {
-		return badInput(err)
-	}
-	switch err.(type) {
-	case release.PendingError, release.DowngradeError:
+	if refused(err) {
 		return err
 	}
 	where := fmt.Sprintf("--release %s -n %s", name, ns)

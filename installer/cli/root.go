@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"log"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -96,11 +95,6 @@ func (e *Env) helmActionConfig(namespace string) (*action.Configuration, error) 
 
 // namespace is -n, or the kubeconfig context's namespace.
 func (e *Env) namespace() string { return e.Settings.Namespace() }
-
-// isSchemaError: helm's chart values schema refused the values.
-func isSchemaError(err error) bool {
-	return strings.Contains(err.Error(), "values don't meet the specifications of the schema")
-}
 
 // Main runs the command line and returns the exit code.
 func Main(env *Env, args []string) int {

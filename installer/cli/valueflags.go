@@ -67,5 +67,5 @@ func (o *renderOptions) resolve(d *release.DeployOptions) error {
 		return fmt.Errorf("load chart: %w", err)
 	}
 	d.Chart, d.Values = c, vals
-	return nil
+	return release.CheckValues(c, vals)
 }

@@ -7,11 +7,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
-
-	"io"
 
 	"github.com/Masterminds/semver/v3"
 	"helm.sh/helm/v3/pkg/action"
@@ -21,6 +20,8 @@ import (
 	"helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/storage"
 	"helm.sh/helm/v3/pkg/storage/driver"
+
+	"github.com/nova-platform/nova/installer/exit"
 )
 
 // ProfileLabel is the release label that records the deployment profile.
@@ -94,6 +95,21 @@ func RecordedProfile(cfg *action.Configuration, name string) (string, error) {
 		return "", err
 	}
 	return rel.Labels[ProfileLabel], nil
+}
+
+// CheckValues validates values, merged with the chart's defaults, against the
+// chart's and every subchart's values.schema.json, as helm does before a
+// render. A refusal is the user's input, so it is marked as bad input and
+// callers check before they send anything.
+func CheckValues(c *chart.Chart, values map[string]any) error {
+	merged, err := chartutil.CoalesceValues(c, values)
+	if err != nil {
+		return exit.BadInput(err)
+	}
+	if err := chartutil.ValidateAgainstSchema(c, merged); err != nil {
+		return exit.BadInput(fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%w", err))
+	}
+	return nil
 }
 
 // Deploy installs the release, or upgrades it when it exists.

@@ -13,6 +13,7 @@ import (
 
 	nova "github.com/nova-platform/nova"
 	"github.com/nova-platform/nova/installer/chartsource"
+	"github.com/nova-platform/nova/installer/exit"
 	"github.com/nova-platform/nova/installer/values"
 )
 
@@ -121,4 +122,18 @@ func TestRenderIsHelmTemplateShaped(t *testing.T) {
 	assert.True(t, strings.HasPrefix(out, "---\n# Source: nova/charts/"), out[:80])
 	assert.Contains(t, out, "# Source: nova/charts/redis-sentinel/templates/tests/test-connection.yaml", "helm test hooks are rendered like helm template does")
 	assert.NotContains(t, out, "nova_core")
+}
+
+func TestCheckValuesRefusesWhatASubchartSchemaRefuses(t *testing.T) {
+	for _, profile := range []string{"local", "staging", "production"} {
+		o := options(t, profile)
+		assert.NoError(t, CheckValues(o.Chart, o.Values), profile)
+	}
+	o := options(t, "local")
+	o.Values["redis-sentinel"] = map[string]any{"replicas": 2}
+	err := CheckValues(o.Chart, o.Values)
+	require.Error(t, err)
+	assert.Equal(t, exit.CodeBadInput, exit.Code(err))
+	assert.Contains(t, err.Error(), "redis-sentinel")
+	assert.Contains(t, err.Error(), "/replicas")
 }
