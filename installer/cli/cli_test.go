@@ -139,7 +139,7 @@ func TestDryRunSendsNothing(t *testing.T) {
 	require.NoError(t, yaml.Unmarshal(h.out.Bytes(), &merged))
 	assert.Equal(t, "hard", merged["global"].(map[string]any)["antiAffinity"], "profile applied")
 	assert.Equal(t, float64(5), merged["redis-sentinel"].(map[string]any)["replicas"], "--set wins")
-	assert.Equal(t, "mymaster", merged["redis-sentinel"].(map[string]any)["sentinel"].(map[string]any)["masterName"], "chart defaults included")
+	assert.Equal(t, float64(26379), merged["redis-sentinel"].(map[string]any)["sentinel"].(map[string]any)["port"], "chart defaults included")
 	assert.Equal(t, float64(600), merged["global"].(map[string]any)["hookTimeoutSeconds"], "the hook Jobs learn the default --timeout 10m")
 
 	// The hook Jobs end 10 s before Helm's --timeout; the user's own value wins.

@@ -182,9 +182,9 @@ func TestRedisPasswordIsNeverALiteral(t *testing.T) {
 		}
 	}
 	// With an existing Secret nothing is generated and every reference follows it.
-	m = renderRedis(t, "", map[string]string{"auth.existingSecret": "vault-redis", "auth.existingSecretKey": "pw"})
+	m = renderRedis(t, "", map[string]string{"global.redis.existingSecret": "vault-redis", "global.redis.existingSecretKey": "pw"})
 	if n := len(render.All[*corev1.Secret](m)); n != 0 {
-		t.Errorf("%d Secrets rendered with auth.existingSecret", n)
+		t.Errorf("%d Secrets rendered with global.redis.existingSecret", n)
 	}
 	if !strings.Contains(m.Raw, "secretName: vault-redis") || !strings.Contains(m.Raw, "name: vault-redis\n                  key: pw") {
 		t.Error("pods do not read the existing Secret and key")

@@ -244,12 +244,9 @@ func refCases() map[string]struct {
 	cases["nova/tier namespaces consolidated"] = c{render.Options{Chart: "nova", Profile: "staging",
 		Files: []string{"values/topology-consolidated.yaml"}, Set: map[string]string{"global.tierNamespaces.enabled": "true"}}, nil}
 	cases["nova/existing secrets"] = c{render.Options{Chart: "nova", Profile: "production", Set: map[string]string{
-		"postgres-ha.auth.existingSecret":       "pg-creds",
-		"nova-services.database.existingSecret": "pg-creds",
-		"redis-sentinel.auth.existingSecret":    "redis-creds",
-		"redis-sentinel.auth.existingSecretKey": "redis-password",
-		"nova-services.redis.existingSecret":    "redis-creds",
-		"nova-services.redis.existingSecretKey": "redis-password",
+		"global.postgres.existingSecret":        "pg-creds",
+		"global.redis.existingSecret":           "redis-creds",
+		"global.redis.existingSecretKey":        "redis-password",
 		"nova-services.jwt.existingSecret":      "jwt-creds",
 		"nova-services.rtc.turn.existingSecret": "turn-creds",
 		"nova-services.rtc.turn.urls":           "turn:turn.example.com:3478",
@@ -342,9 +339,9 @@ spec:
 		t.Errorf("a declared existing Secret should resolve: %d problems left, want 4", n)
 	}
 
-	// On a real render: the services tier pointed at a database Secret that
-	// nobody renders or declares.
-	m = render.Render(t, render.Options{Chart: "nova", Set: map[string]string{"nova-services.database.existingSecret": "typo-creds"}})
+	// On a real render: the tiers pointed at a database Secret that nobody
+	// renders or declares.
+	m = render.Render(t, render.Options{Chart: "nova", Set: map[string]string{"global.postgres.existingSecret": "typo-creds"}})
 	if got := strings.Join(unresolvedRefs(m, nil), "\n"); !strings.Contains(got, "Secret nova/typo-creds is neither rendered nor declared") {
 		t.Errorf("a DSN password from an unknown Secret went unnoticed:\n%s", got)
 	}

@@ -159,7 +159,7 @@ func TestDSNReachesThePrimaryWithPostgresHAsSecret(t *testing.T) {
 		"release namespace": {nil, "nova-postgres-ha-primary.nova.svc.cluster.local", "nova", "nova-postgres-ha-auth"},
 		"tier namespaces": {map[string]string{"global.tierNamespaces.enabled": "true"},
 			"nova-postgres-ha-primary.nova-database.svc.cluster.local", "nova-database", "nova-postgres-ha-auth"},
-		"existing secret": {map[string]string{"postgres-ha.auth.existingSecret": "pg-creds", "nova-services.database.existingSecret": "pg-creds"},
+		"existing secret": {map[string]string{"global.postgres.existingSecret": "pg-creds"},
 			"nova-postgres-ha-primary.nova.svc.cluster.local", "nova", "pg-creds"},
 	}
 	for name, c := range cases {
@@ -193,14 +193,15 @@ func TestDSNReachesThePrimaryWithPostgresHAsSecret(t *testing.T) {
 	}
 	// Alone, with an external database: the values name it.
 	m := render.Render(t, render.Options{Chart: "nova-services", Set: map[string]string{
-		"database.host": "pg.example.com", "database.port": "6432", "database.user": "app", "database.existingSecret": "db",
-		"database.existingSecretKey": "pw", "database.params": "sslmode=require", "redis.host": "cache.example.com", "redis.existingSecret": "cache"}})
+		"database.host": "pg.example.com", "database.port": "6432", "database.user": "app", "global.postgres.existingSecret": "db",
+		"database.params": "sslmode=require", "redis.host": "cache.example.com", "global.redis.existingSecret": "cache",
+		"global.redis.existingSecretKey": "pw"}})
 	c := app(t, m, "user-service")
 	if got := envOf(c)["DATABASE_URL"].Value; got != "postgres://app:$(DATABASE_PASSWORD)@pg.example.com:6432/nova_auth?sslmode=require" {
 		t.Errorf("external DSN %q", got)
 	}
-	assertPasswordFromSecret(t, "user-service", c, "DATABASE_PASSWORD", "DATABASE_URL", "db", "pw")
-	assertPasswordFromSecret(t, "user-service", c, "REDIS_PASSWORD", "REDIS_URL", "cache", "password")
+	assertPasswordFromSecret(t, "user-service", c, "DATABASE_PASSWORD", "DATABASE_URL", "db", "app-password")
+	assertPasswordFromSecret(t, "user-service", c, "REDIS_PASSWORD", "REDIS_URL", "cache", "pw")
 	if env := envOf(c); env["REDIS_URL"].Value != "redis://:$(REDIS_PASSWORD)@cache.example.com:6379/0" {
 		t.Errorf("external Redis: %q", env["REDIS_URL"].Value)
 	}

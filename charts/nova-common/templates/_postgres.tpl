@@ -26,12 +26,21 @@ nova
 {{- end -}}
 
 {{/*
+nova-common.postgres.existingSecret: global.postgres.existingSecret, the
+Secret with the database credentials that both tiers read ("" = postgres-ha
+generates one). Arg: the chart context.
+*/}}
+{{- define "nova-common.postgres.existingSecret" -}}
+{{- dig "postgres" "existingSecret" "" (.Values.global | default dict) -}}
+{{- end -}}
+
+{{/*
 nova-common.postgres.secretName: the Secret holding the application role's
-password: the given existing Secret, else the one postgres-ha generates.
-Args: dict "ctx" $ ["existingSecret" "name"]
+password: the existing Secret, else the one postgres-ha generates.
+Args: dict "ctx" $
 */}}
 {{- define "nova-common.postgres.secretName" -}}
-{{- .existingSecret | default (printf "%s-auth" (include "nova-common.chartFullname" (dict "ctx" .ctx "chart" "postgres-ha")) | trunc 63 | trimSuffix "-") -}}
+{{- include "nova-common.postgres.existingSecret" .ctx | default (printf "%s-auth" (include "nova-common.chartFullname" (dict "ctx" .ctx "chart" "postgres-ha")) | trunc 63 | trimSuffix "-") -}}
 {{- end -}}
 
 {{/* nova-common.postgres.appPasswordKey: the key of the application role's password in that Secret. */}}

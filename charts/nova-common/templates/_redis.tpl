@@ -25,21 +25,29 @@ master name and password Secret that redis-sentinel exports (see its README,
 {{- include "nova-common.serviceHost" (dict "ctx" .ctx "chart" "redis-sentinel" "component" "sentinel") -}}
 {{- end -}}
 
-{{/* nova-common.redis.masterName: the name the Sentinels monitor the master under (redis-sentinel's default sentinel.masterName). */}}
+{{/* nova-common.redis.masterName: the name the Sentinels monitor the master under. */}}
 {{- define "nova-common.redis.masterName" -}}
 mymaster
 {{- end -}}
 
 {{/*
-nova-common.redis.secretName: the Secret holding the Redis password: the
-given existing Secret, else the one redis-sentinel generates.
-Args: dict "ctx" $ ["existingSecret" "name"]
+nova-common.redis.existingSecret: global.redis.existingSecret, the Secret
+with the Redis password that both tiers read ("" = redis-sentinel generates
+one). Arg: the chart context.
 */}}
-{{- define "nova-common.redis.secretName" -}}
-{{- .existingSecret | default (printf "%s-auth" (include "nova-common.chartFullname" (dict "ctx" .ctx "chart" "redis-sentinel")) | trunc 63 | trimSuffix "-") -}}
+{{- define "nova-common.redis.existingSecret" -}}
+{{- dig "redis" "existingSecret" "" (.Values.global | default dict) -}}
 {{- end -}}
 
-{{/* nova-common.redis.passwordKey: the key of the password in redis-sentinel's generated Secret. */}}
+{{/*
+nova-common.redis.secretName: the Secret holding the Redis password: the
+existing Secret, else the one redis-sentinel generates. Args: dict "ctx" $
+*/}}
+{{- define "nova-common.redis.secretName" -}}
+{{- include "nova-common.redis.existingSecret" .ctx | default (printf "%s-auth" (include "nova-common.chartFullname" (dict "ctx" .ctx "chart" "redis-sentinel")) | trunc 63 | trimSuffix "-") -}}
+{{- end -}}
+
+{{/* nova-common.redis.passwordKey: the key of the password in that Secret (global.redis.existingSecretKey, default password). Arg: the chart context. */}}
 {{- define "nova-common.redis.passwordKey" -}}
-password
+{{- dig "redis" "existingSecretKey" "" (.Values.global | default dict) | default "password" -}}
 {{- end -}}

@@ -145,10 +145,10 @@ Args: dict "ctx" $ "name" "user-service" "svc" $svc
 {{- .Values.database.user | default (include "nova-common.postgres.appRole" .) -}}
 {{- end -}}
 {{- define "nova-services.db.secretName" -}}
-{{- include "nova-common.postgres.secretName" (dict "ctx" . "existingSecret" .Values.database.existingSecret) -}}
+{{- include "nova-common.postgres.secretName" (dict "ctx" .) -}}
 {{- end -}}
 {{- define "nova-services.db.secretKey" -}}
-{{- .Values.database.existingSecretKey | default (include "nova-common.postgres.appPasswordKey" .) -}}
+{{- include "nova-common.postgres.appPasswordKey" . -}}
 {{- end -}}
 
 {{/* Redis endpoint and credentials (values, else the redis-sentinel contract). Arg: the chart context. */}}
@@ -159,10 +159,10 @@ Args: dict "ctx" $ "name" "user-service" "svc" $svc
 {{- .Values.redis.port | default (include "nova-common.redis.port" .) -}}
 {{- end -}}
 {{- define "nova-services.redis.secretName" -}}
-{{- include "nova-common.redis.secretName" (dict "ctx" . "existingSecret" .Values.redis.existingSecret) -}}
+{{- include "nova-common.redis.secretName" (dict "ctx" .) -}}
 {{- end -}}
 {{- define "nova-services.redis.secretKey" -}}
-{{- .Values.redis.existingSecretKey | default (include "nova-common.redis.passwordKey" .) -}}
+{{- include "nova-common.redis.passwordKey" . -}}
 {{- end -}}
 
 {{/*

@@ -5,7 +5,7 @@
 
 {{/* Name of the credentials Secret: the same helper the services tier uses. */}}
 {{- define "postgres-ha.secretName" -}}
-{{- include "nova-common.postgres.secretName" (dict "ctx" . "existingSecret" .Values.auth.existingSecret) -}}
+{{- include "nova-common.postgres.secretName" (dict "ctx" .) -}}
 {{- end -}}
 
 {{/* A Secret key as an env var source. Args: dict "ctx" $ "key" "app-password" */}}

@@ -1,11 +1,11 @@
-{{/* Name of the Secret that holds the password (generated or existing). */}}
+{{/* Name of the Secret that holds the password (generated or global.redis.existingSecret): the helper the services tier uses. */}}
 {{- define "redis-sentinel.secretName" -}}
-{{- .Values.auth.existingSecret | default (include "nova-common.componentName" (dict "ctx" . "component" "auth")) -}}
+{{- include "nova-common.redis.secretName" (dict "ctx" .) -}}
 {{- end -}}
 
 {{/* Key of the password in that Secret. */}}
 {{- define "redis-sentinel.secretKey" -}}
-{{- .Values.auth.existingSecretKey | default (include "nova-common.redis.passwordKey" .) -}}
+{{- include "nova-common.redis.passwordKey" . -}}
 {{- end -}}
 
 {{- define "redis-sentinel.statefulsetName" -}}
@@ -80,7 +80,7 @@
 - name: SENTINEL_PORT
   value: {{ .Values.sentinel.port | quote }}
 - name: SENTINEL_MASTER_NAME
-  value: {{ .Values.sentinel.masterName | quote }}
+  value: {{ include "nova-common.redis.masterName" . | quote }}
 - name: SENTINEL_QUORUM
   value: {{ .Values.sentinel.quorum | quote }}
 - name: DISCOVERY_ATTEMPTS
