@@ -2,22 +2,24 @@
 nova-common.podScheduling: the pod spec fields every Nova workload shares:
 pull secrets, the restricted pod security context, anti-affinity,
 topology spread, nodeSelector and tolerations (from the chart's values).
-Args: dict "ctx" $ "component" "redis" ["podSecurityContext" dict]
+Args: dict "ctx" $ "component" "redis" ["podSecurityContext" dict] ["oneShot" true]
 (podSecurityContext replaces the chart's .Values.podSecurityContext, for a
-component whose image runs as another user)
+component whose image runs as another user; oneShot, for the single pod of a
+hook Job or helm test, leaves out anti-affinity and topology spread, which
+only matter between replicas)
 */}}
 {{- define "nova-common.podScheduling" -}}
 {{- $v := .ctx.Values -}}
 securityContext:
   {{- include "nova-common.podSecurityContext" (dict "ctx" .ctx "override" (.podSecurityContext | default $v.podSecurityContext)) | nindent 2 }}
-{{- with include "nova-common.affinity" . }}
+{{- with and (not .oneShot) (include "nova-common.affinity" .) }}
 affinity:
   {{- . | nindent 2 }}
 {{- end }}
 {{- with include "nova-common.imagePullSecrets" .ctx }}
 {{ . }}
 {{- end }}
-{{- with $v.topologySpreadConstraints }}
+{{- with and (not .oneShot) $v.topologySpreadConstraints }}
 topologySpreadConstraints:
   {{- range . }}
   - {{- toYaml (merge (deepCopy .) (dict "labelSelector" (dict "matchLabels" (include "nova-common.selectorLabels" $ | fromYaml)))) | nindent 4 }}

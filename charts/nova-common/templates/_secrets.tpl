@@ -71,3 +71,15 @@ data:
   {{ $k }}: {{ $v | quote }}
   {{- end }}
 {{- end -}}
+
+{{/*
+nova-common.secretEnv: an env var read from one key of a Secret.
+Args: dict "name" "ENV" "secret" "name-of-secret" "key" "password"
+*/}}
+{{- define "nova-common.secretEnv" -}}
+- name: {{ .name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ .secret }}
+      key: {{ .key }}
+{{- end -}}

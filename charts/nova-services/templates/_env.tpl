@@ -95,15 +95,6 @@ needs and nobody set, as a YAML list of messages. Arg: the chart context.
 {{- toYaml $out -}}
 {{- end -}}
 
-{{/* An env var read from a Secret. Args: dict "name" "ENV" "secret" "s" "key" "k" */}}
-{{- define "nova-services.secretEnv" -}}
-- name: {{ .name }}
-  valueFrom:
-    secretKeyRef:
-      name: {{ .secret }}
-      key: {{ .key }}
-{{- end -}}
-
 {{/* A plain env var, left out when the value is empty. Args: dict "name" "ENV" "value" v */}}
 {{- define "nova-services.valueEnv" -}}
 {{- if not (kindIs "invalid" .value) }}{{ if ne (toString .value) "" }}
@@ -115,7 +106,7 @@ needs and nobody set, as a YAML list of messages. Arg: the chart context.
 {{/* An env var from a chart-held credential, left out when it has none. Args: dict "ctx" $ "name" "ENV" "key" "turn-password" */}}
 {{- define "nova-services.credentialEnv" -}}
 {{- with get (include "nova-services.credentials" .ctx | fromYaml) .key }}
-{{ include "nova-services.secretEnv" (dict "name" $.name "secret" .secret "key" $.key) }}
+{{ include "nova-common.secretEnv" (dict "name" $.name "secret" .secret "key" $.key) }}
 {{- end -}}
 {{- end -}}
 
@@ -150,7 +141,7 @@ Args: dict "ctx" $ "name" "user-service" "svc" $svc ["migrate" true] (the migrat
   value: {{ or $migrate (eq $v.migrations.mode "onStart") | quote }}
 {{- end }}
 {{- with $svc.database }}
-{{ include "nova-services.secretEnv" (dict "name" "DATABASE_PASSWORD" "secret" (include "nova-services.db.secretName" $ctx) "key" (include "nova-services.db.secretKey" $ctx)) }}
+{{ include "nova-common.secretEnv" (dict "name" "DATABASE_PASSWORD" "secret" (include "nova-services.db.secretName" $ctx) "key" (include "nova-services.db.secretKey" $ctx)) }}
 - name: DATABASE_URL
   value: {{ printf "postgres://%s:$(DATABASE_PASSWORD)@%s:%s/%s%s" (include "nova-services.db.user" $ctx) (include "nova-services.db.host" $ctx) (include "nova-services.db.port" $ctx) . (ternary (printf "?%s" $v.database.params) "" (ne $v.database.params "")) | quote }}
 {{- if include "nova-services.uses" (set $uses "group" "database-pool") }}
@@ -159,12 +150,12 @@ Args: dict "ctx" $ "name" "user-service" "svc" $svc ["migrate" true] (the migrat
 {{- end }}
 {{- end }}
 {{- if not (kindIs "invalid" $svc.redisDb) }}
-{{ include "nova-services.secretEnv" (dict "name" "REDIS_PASSWORD" "secret" (include "nova-services.redis.secretName" $ctx) "key" (include "nova-services.redis.secretKey" $ctx)) }}
+{{ include "nova-common.secretEnv" (dict "name" "REDIS_PASSWORD" "secret" (include "nova-services.redis.secretName" $ctx) "key" (include "nova-services.redis.secretKey" $ctx)) }}
 - name: REDIS_URL
   value: {{ printf "redis://:$(REDIS_PASSWORD)@%s:%s/%d" (include "nova-services.redis.host" $ctx) (include "nova-services.redis.port" $ctx) (int $svc.redisDb) | quote }}
 {{- end }}
 {{- if include "nova-services.uses" (set $uses "group" "jwt-secret") }}
-{{ include "nova-services.secretEnv" (dict "name" "JWT_SECRET" "secret" ($v.jwt.existingSecret | default (include "nova-services.generatedSecretName" $ctx)) "key" "jwt-secret") }}
+{{ include "nova-common.secretEnv" (dict "name" "JWT_SECRET" "secret" ($v.jwt.existingSecret | default (include "nova-services.generatedSecretName" $ctx)) "key" "jwt-secret") }}
 {{- end }}
 {{- if include "nova-services.uses" (set $uses "group" "jwt-key-pair") }}
 - name: JWT_PRIVATE_KEY_FILE

@@ -28,7 +28,7 @@ Args: dict "ctx" $ "name" "user-service" "svc" $svc ["inline" true]
     {{- if $redis }}
     - name: REDIS_ADDR
       value: {{ printf "%s:%s" (include "nova-services.redis.host" $ctx) (include "nova-services.redis.port" $ctx) | quote }}
-    {{- include "nova-services.secretEnv" (dict "name" "REDIS_PASSWORD" "secret" (include "nova-services.redis.secretName" $ctx) "key" (include "nova-services.redis.secretKey" $ctx)) | nindent 4 }}
+    {{- include "nova-common.secretEnv" (dict "name" "REDIS_PASSWORD" "secret" (include "nova-services.redis.secretName" $ctx) "key" (include "nova-services.redis.secretKey" $ctx)) | nindent 4 }}
     {{- end }}
   resources:
     {{- toYaml $w.resources | nindent 4 }}

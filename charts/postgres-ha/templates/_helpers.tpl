@@ -8,14 +8,6 @@
 {{- include "nova-common.postgres.secretName" (dict "ctx" .) -}}
 {{- end -}}
 
-{{/* A Secret key as an env var source. Args: dict "ctx" $ "key" "app-password" */}}
-{{- define "postgres-ha.secretEnv" -}}
-valueFrom:
-  secretKeyRef:
-    name: {{ include "postgres-ha.secretName" .ctx }}
-    key: {{ .key }}
-{{- end -}}
-
 {{/* Patroni's scope (cluster name, DCS key prefix). */}}
 {{- define "postgres-ha.scope" -}}
 {{- include "nova-common.fullname" . -}}
@@ -53,21 +45,21 @@ cluster, the peer URLs and Patroni's DCS hosts. Built from etcd.replicas.
 {{- end }}
 {{- end -}}
 
-{{/* etcd's initial cluster: name=http://host:2380 for every member. */}}
+{{/* etcd's initial cluster: name=http://host:peerPort for every member. */}}
 {{- define "postgres-ha.etcd.initialCluster" -}}
 {{- $peers := list -}}
 {{- range include "postgres-ha.etcd.members" . | fromYamlArray -}}
-{{- $peers = append $peers (printf "%s=http://%s:2380" .name .host) -}}
+{{- $peers = append $peers (printf "%s=http://%s:%d" .name .host (int $.Values.etcd.peerPort)) -}}
 {{- end -}}
 {{- join "," $peers -}}
 {{- end -}}
 
-{{/* Patroni's etcd3 hosts (host:2379), or etcd.external.endpoints. */}}
+{{/* Patroni's etcd3 hosts (host:clientPort), or etcd.external.endpoints. */}}
 {{- define "postgres-ha.dcsHosts" -}}
 {{- if include "postgres-ha.etcd.internal" . -}}
 {{- $hosts := list -}}
 {{- range include "postgres-ha.etcd.members" . | fromYamlArray -}}
-{{- $hosts = append $hosts (printf "%s:2379" .host) -}}
+{{- $hosts = append $hosts (printf "%s:%d" .host (int $.Values.etcd.clientPort)) -}}
 {{- end -}}
 {{- toYaml $hosts -}}
 {{- else -}}
@@ -84,11 +76,8 @@ retained WAL (its slot is invalidated instead and it re-clones).
 {{- if .Values.patroni.maxSlotWalKeepSize -}}
 {{- .Values.patroni.maxSlotWalKeepSize -}}
 {{- else -}}
-{{- $size := .Values.persistence.size -}}
-{{- $num := regexFind "^[0-9.]+" $size | float64 -}}
-{{- $unit := trimPrefix (regexFind "^[0-9.]+" $size) $size -}}
-{{- $mb := dict "Ki" 0.0009765625 "k" 0.001 "Mi" 1.0 "M" 1.0 "Gi" 1024.0 "G" 1000.0 "Ti" 1048576.0 "T" 1000000.0 -}}
-{{- printf "%dMB" (int (mulf (mulf $num (get $mb $unit)) 0.25)) -}}
+{{- $bytes := include "nova-common.quantity.bytes" (dict "value" .Values.persistence.size "field" "persistence.size") | int64 -}}
+{{- printf "%dMB" (div $bytes (mul 4 1048576)) -}}
 {{- end -}}
 {{- end -}}
 
@@ -110,24 +99,16 @@ timeoutSeconds: {{ max 1 (div $p.loopWait 2) }}
 failureThreshold: {{ max 1 (get $thresholds .probe) }}
 {{- end -}}
 
-{{/* Labels of every pod of this release's postgres-ha (any component), for NetworkPolicy peers. */}}
-{{- define "postgres-ha.releasePods" -}}
-app.kubernetes.io/name: {{ include "nova-common.name" . }}
-app.kubernetes.io/instance: {{ .Release.Name }}
-{{- end -}}
-
 {{/* Env of containers that talk to the primary as superuser (hook Job, helm test). */}}
 {{- define "postgres-ha.clientEnv" -}}
 - name: PGPORT
   value: {{ include "nova-common.postgres.port" . | quote }}
 - name: PGUSER
   value: {{ .Values.auth.superuserUsername | quote }}
-- name: PGPASSWORD
-  {{- include "postgres-ha.secretEnv" (dict "ctx" . "key" "superuser-password") | nindent 2 }}
+{{- include "nova-common.secretEnv" (dict "name" "PGPASSWORD" "secret" (include "postgres-ha.secretName" .) "key" "superuser-password") | nindent 0 }}
 - name: PGCONNECT_TIMEOUT
   value: "5"
-- name: NOVA_APP_PASSWORD
-  {{- include "postgres-ha.secretEnv" (dict "ctx" . "key" (include "nova-common.postgres.appPasswordKey" .)) | nindent 2 }}
+{{- include "nova-common.secretEnv" (dict "name" "NOVA_APP_PASSWORD" "secret" (include "postgres-ha.secretName" .) "key" (include "nova-common.postgres.appPasswordKey" .)) | nindent 0 }}
 - name: PSQL
   value: {{ printf "%s/psql" .Values.postgresql.binDir | quote }}
 {{- end -}}
@@ -138,19 +119,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 restartPolicy: Never
 automountServiceAccountToken: false
 enableServiceLinks: false
-securityContext:
-  {{- include "nova-common.podSecurityContext" (dict "ctx" $ctx "override" $ctx.Values.podSecurityContext) | nindent 2 }}
-{{- with include "nova-common.imagePullSecrets" $ctx }}
-{{ . }}
-{{- end }}
-{{- with $ctx.Values.nodeSelector }}
-nodeSelector:
-  {{- toYaml . | nindent 2 }}
-{{- end }}
-{{- with $ctx.Values.tolerations }}
-tolerations:
-  {{- toYaml . | nindent 2 }}
-{{- end }}
+{{ include "nova-common.podScheduling" (dict "ctx" $ctx "component" .component "oneShot" true) }}
 containers:
   - name: {{ .component }}
     image: {{ include "nova-common.image" (dict "ctx" $ctx "image" $ctx.Values.image "path" "image") }}
@@ -180,8 +149,7 @@ volumes:
 {{- define "postgres-ha.ensureEnv" -}}
 - name: PGHOST
   value: {{ include "nova-common.postgres.primaryHost" (dict "ctx" .) | quote }}
-- name: NOVA_REPLICATION_PASSWORD
-  {{- include "postgres-ha.secretEnv" (dict "ctx" . "key" "replication-password") | nindent 2 }}
+{{- include "nova-common.secretEnv" (dict "name" "NOVA_REPLICATION_PASSWORD" "secret" (include "postgres-ha.secretName" .) "key" "replication-password") | nindent 0 }}
 - name: WAIT_SECONDS
   value: {{ sub (include "nova-common.hookDeadline" . | int) 30 | quote }}
 {{- end -}}

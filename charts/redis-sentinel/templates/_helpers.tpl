@@ -31,22 +31,10 @@
 {{- join " " $hosts -}}
 {{- end -}}
 
-{{/* Bytes of a memory quantity ("512Mi", "1Gi", "500M", "1048576"). Arg: the quantity. */}}
-{{- define "redis-sentinel.bytes" -}}
-{{- $q := toString . -}}
-{{- $number := regexFind "^[0-9]+" $q -}}
-{{- $unit := trimPrefix $number $q -}}
-{{- $factors := dict "" 1 "k" 1000 "K" 1000 "M" 1000000 "G" 1000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 -}}
-{{- if or (not $number) (not (hasKey $factors $unit)) -}}
-{{- fail (printf "resources.limits.memory: cannot read %q as bytes (use Mi or Gi)" $q) -}}
-{{- end -}}
-{{- mul (int64 $number) (get $factors $unit) -}}
-{{- end -}}
-
 {{/* Redis maxmemory in bytes: redis.maxmemoryPercent of the memory limit. */}}
 {{- define "redis-sentinel.maxmemory" -}}
 {{- $limit := required "resources.limits.memory is required: Redis maxmemory is derived from it" ((.Values.resources.limits | default dict).memory) -}}
-{{- div (mul (int64 (include "redis-sentinel.bytes" $limit)) (int .Values.redis.maxmemoryPercent)) 100 -}}
+{{- div (mul (int64 (include "nova-common.quantity.bytes" (dict "value" $limit "field" "resources.limits.memory"))) (int .Values.redis.maxmemoryPercent)) 100 -}}
 {{- end -}}
 
 {{/* Checks that JSON schema cannot express. */}}
