@@ -262,14 +262,17 @@ const (
 	rollingPostgresBound = 12 * time.Second
 )
 
-// podUIDs maps the UID of every pod in ns to its name.
+// podUIDs maps the UID of every running pod of the release in ns (hooks and
+// terminating pods aside) to its name.
 func (e *env) podUIDs(t *testing.T, ns string) map[string]string {
 	t.Helper()
 	pods, err := e.client.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=nova"})
 	require.NoError(t, err)
 	out := map[string]string{}
 	for _, p := range pods.Items {
-		if p.Labels["helm.sh/hook"] == "" && p.Status.Phase == corev1.PodRunning {
+		// A terminating pod still reports Running until its grace period
+		// ends: it has been replaced already, so it is not counted.
+		if p.Labels["helm.sh/hook"] == "" && p.Status.Phase == corev1.PodRunning && p.DeletionTimestamp == nil {
 			out[string(p.UID)] = p.Name
 		}
 	}
