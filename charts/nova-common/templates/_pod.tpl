@@ -1,5 +1,5 @@
 {{/*
-nova-common.podScheduling: the pod spec fields every Nova workload shares:
+nova-common.sharedPodSpec: the pod spec fields every Nova workload shares:
 pull secrets, the restricted pod security context, anti-affinity,
 topology spread, nodeSelector and tolerations (from the chart's values).
 Args: dict "ctx" $ "component" "redis" ["podSecurityContext" dict] ["oneShot" true]
@@ -8,7 +8,7 @@ component whose image runs as another user; oneShot, for the single pod of a
 hook Job or helm test, leaves out anti-affinity and topology spread, which
 only matter between replicas)
 */}}
-{{- define "nova-common.podScheduling" -}}
+{{- define "nova-common.sharedPodSpec" -}}
 {{- $v := .ctx.Values -}}
 securityContext:
   {{- include "nova-common.podSecurityContext" (dict "ctx" .ctx "override" (.podSecurityContext | default $v.podSecurityContext)) | nindent 2 }}

@@ -53,7 +53,7 @@ Arg: the chart context.
 {{- define "nova-services.migrationRuns" -}}
 {{- $runs := dict -}}
 {{- if eq .Values.migrations.mode "job" -}}
-{{- range $name, $svc := include "nova-services.enabled" . | fromYaml -}}
+{{- range $name, $svc := include "nova-services.catalogue" . | fromYaml -}}
 {{- if and $svc.database (include "nova-services.uses" (dict "svc" $svc "group" "migrations")) -}}
 {{- $id := $svc.database -}}
 {{- if or (not (hasKey $runs $id)) (eq $name $svc.program) -}}
@@ -65,4 +65,48 @@ Arg: the chart context.
 {{- $out := list -}}
 {{- range $id := keys $runs | sortAlpha }}{{ $out = append $out (get $runs $id) }}{{ end -}}
 {{- toYaml $out -}}
+{{- end -}}
+
+{{/*
+nova-services.probes: startup, liveness and readiness probes, each an HTTP
+GET on its path or a TCP connect (type tcp), on the port named http unless
+the probe names another. Arg: the service's merged probes.
+*/}}
+{{- define "nova-services.probes" -}}
+{{- range $kind := list "startup" "liveness" "readiness" }}
+{{- $p := get $ $kind }}
+{{ $kind }}Probe:
+  {{- if eq ($p.type | default "http") "tcp" }}
+  tcpSocket:
+    port: {{ $p.port | default "http" }}
+  {{- else }}
+  httpGet:
+    path: {{ $p.path }}
+    port: {{ $p.port | default "http" }}
+  {{- end }}
+  {{- with omit $p "path" "type" "port" }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/*
+nova-services.replicas: the Deployment's replicas. Without an HPA, the
+service's own. With one: its minimum when the Deployment does not exist yet
+(so an install starts at the floor the PDB counts on), else the live count,
+so an upgrade leaves it where the HPA put it (omitting the field would make
+Helm's three-way merge send replicas: null, which the API server turns into 1).
+Args: dict "ctx" $ "name" "user-service" "svc" $svc
+*/}}
+{{- define "nova-services.replicas" -}}
+{{- if not .svc.hpa.enabled -}}
+{{- int .svc.replicas -}}
+{{- else -}}
+{{- $live := lookup "apps/v1" "Deployment" (include "nova-common.namespace" .ctx) .name -}}
+{{- if and $live (hasKey ($live.spec | default dict) "replicas") -}}
+{{- int $live.spec.replicas -}}
+{{- else -}}
+{{- int .svc.hpa.minReplicas -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}

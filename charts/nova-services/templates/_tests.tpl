@@ -17,7 +17,7 @@ as a YAML list. Args: dict "ctx" $ "name" "user-service"
 */}}
 {{- define "nova-services.testHealthUrls" -}}
 {{- $out := list -}}
-{{- range $name, $svc := include "nova-services.enabled" .ctx | fromYaml -}}
+{{- range $name, $svc := include "nova-services.catalogue" .ctx | fromYaml -}}
 {{- if ne $name $.name -}}
 {{- $out = append $out (printf "%s%s" (include "nova-services.url" (dict "ctx" $.ctx "name" $name "svc" $svc)) $svc.healthPath) -}}
 {{- end -}}

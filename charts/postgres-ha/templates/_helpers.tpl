@@ -119,7 +119,7 @@ failureThreshold: {{ max 1 (get $thresholds .probe) }}
 restartPolicy: Never
 automountServiceAccountToken: false
 enableServiceLinks: false
-{{ include "nova-common.podScheduling" (dict "ctx" $ctx "component" .component "oneShot" true) }}
+{{ include "nova-common.sharedPodSpec" (dict "ctx" $ctx "component" .component "oneShot" true) }}
 containers:
   - name: {{ .component }}
     image: {{ include "nova-common.image" (dict "ctx" $ctx "image" $ctx.Values.image "path" "image") }}
