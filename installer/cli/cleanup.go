@@ -54,7 +54,7 @@ func (o *CleanupOptions) Complete(env *Env, _ []string) error {
 		return err
 	}
 	var err error
-	o.namespaces, o.found, err = releaseNamespaces(o.Config, o.Release, o.Namespace)
+	o.namespaces, o.found, err = release.NamespacesOf(o.Config, o.Release, o.Namespace)
 	return err
 }
 

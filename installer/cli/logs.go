@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/nova-platform/nova/installer/logs"
+	"github.com/nova-platform/nova/installer/release"
 )
 
 // LogsOptions are the flags and argument of `logs`; the flags are bound onto
@@ -44,7 +45,7 @@ func (o *LogsOptions) Complete(env *Env, args []string) error {
 		return err
 	}
 	o.Logs.Component, o.Logs.Release = args[0], o.Release
-	namespaces, found, err := releaseNamespaces(o.Config, o.Release, o.Namespace)
+	namespaces, found, err := release.NamespacesOf(o.Config, o.Release, o.Namespace)
 	if err != nil {
 		return err
 	}

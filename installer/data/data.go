@@ -10,6 +10,8 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/nova-platform/nova/installer/facts"
 )
 
 // Object is a PVC or a credential Secret of the release.
@@ -38,8 +40,8 @@ func (o Object) Delete(ctx context.Context, c kubernetes.Interface) error {
 // name in another namespace has the same labels, and its data must not be
 // touched.
 func Find(ctx context.Context, c kubernetes.Interface, release string, namespaces []string) ([]Object, error) {
-	selector := metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + release}
-	secretSelector := metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + release + ",app.kubernetes.io/part-of=nova"}
+	selector := metav1.ListOptions{LabelSelector: facts.Release(release)}
+	secretSelector := metav1.ListOptions{LabelSelector: facts.ReleaseData(release)}
 	var out []Object
 	for _, ns := range namespaces {
 		pvcs, err := c.CoreV1().PersistentVolumeClaims(ns).List(ctx, selector)

@@ -15,6 +15,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
+
+	"github.com/nova-platform/nova/installer/facts"
 )
 
 // Problem is one reason, with the object it is about.
@@ -40,7 +42,7 @@ const LogLines = 10
 // namespaces: the release's (release.Namespaces), not every namespace, where a
 // release of the same name may live too.
 func Release(ctx context.Context, c kubernetes.Interface, name string, namespaces []string) ([]Problem, error) {
-	sel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + name}
+	sel := metav1.ListOptions{LabelSelector: facts.Release(name)}
 	var out []Problem
 	for _, ns := range namespaces {
 		pods, err := c.CoreV1().Pods(ns).List(ctx, sel)
@@ -207,4 +209,20 @@ func lastLogs(ctx context.Context, c kubernetes.Interface, p corev1.Pod, contain
 		lines = lines[len(lines)-LogLines:]
 	}
 	return lines
+}
+
+// Explain is the reasons the release is not ready, to append to a failed
+// deploy ("\nWhy:" and one line per problem), or "" when none is found or
+// the cluster cannot be read.
+func Explain(ctx context.Context, c kubernetes.Interface, name string, namespaces []string) string {
+	problems, err := Release(ctx, c, name, namespaces)
+	if err != nil || len(problems) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\nWhy:")
+	for _, p := range problems {
+		b.WriteString("\n  " + p.String())
+	}
+	return b.String()
 }

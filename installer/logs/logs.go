@@ -15,6 +15,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/nova-platform/nova/installer/facts"
 )
 
 // Options say whose logs and how many.
@@ -32,7 +34,7 @@ type Options struct {
 }
 
 // aliases: names users say for a container of another component's pods.
-var aliases = map[string][2]string{"sentinel": {"redis", "sentinel"}}
+var aliases = map[string][2]string{facts.ComponentSentinel: {facts.ComponentRedis, facts.SentinelContainer}}
 
 // Stream writes the logs of the component's pods to out.
 func Stream(ctx context.Context, c kubernetes.Interface, o Options, out io.Writer) error {
@@ -43,7 +45,7 @@ func Stream(ctx context.Context, c kubernetes.Interface, o Options, out io.Write
 			container = a[1]
 		}
 	}
-	sel := metav1.ListOptions{LabelSelector: fmt.Sprintf("app.kubernetes.io/instance=%s,app.kubernetes.io/component=%s", o.Release, component)}
+	sel := metav1.ListOptions{LabelSelector: facts.Component(o.Release, component)}
 	var pods []corev1.Pod
 	for _, ns := range o.Namespaces {
 		list, err := c.CoreV1().Pods(ns).List(ctx, sel)

@@ -18,6 +18,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/yaml"
+
+	"github.com/nova-platform/nova/installer/manifest"
 )
 
 // Level says whether a failed check stops the deploy.
@@ -129,13 +131,9 @@ type object struct {
 	raw []byte
 }
 
-func parse(manifest string) ([]object, error) {
+func parse(rendered string) ([]object, error) {
 	var out []object
-	for _, doc := range strings.Split(manifest, "\n---") {
-		doc = strings.TrimPrefix(strings.TrimSpace(doc), "---")
-		if strings.TrimSpace(stripComments(doc)) == "" {
-			continue
-		}
+	for _, doc := range manifest.Documents(rendered) {
 		var o object
 		if err := yaml.Unmarshal([]byte(doc), &o.Object); err != nil {
 			return nil, fmt.Errorf("rendered manifest: %w", err)
@@ -144,16 +142,6 @@ func parse(manifest string) ([]object, error) {
 		out = append(out, o)
 	}
 	return out, nil
-}
-
-func stripComments(doc string) string {
-	var b strings.Builder
-	for _, l := range strings.Split(doc, "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(l), "#") {
-			b.WriteString(l + "\n")
-		}
-	}
-	return b.String()
 }
 
 func checkAPI(_ context.Context, in Input, _ []object) (string, string, bool) {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nova-platform/nova/installer/facts"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -20,15 +21,6 @@ import (
 // the API server; tests dial local servers). Like net.Dialer.DialContext, ctx
 // bounds the dial only, not the connection.
 type Dialer func(ctx context.Context, namespace, pod string, port int) (net.Conn, error)
-
-const (
-	// redisPodSelector selects the redis-sentinel chart's StatefulSet pods
-	// (nova-common's selector labels with component redis); append the release.
-	redisPodSelector = "app.kubernetes.io/name=redis-sentinel,app.kubernetes.io/component=redis,app.kubernetes.io/instance="
-	// sentinelContainer and sentinelPortName are the StatefulSet's names.
-	sentinelContainer = "sentinel"
-	sentinelPortName  = "sentinel"
-)
 
 // sentinelTimeout bounds one Sentinel: the dial and both commands.
 var sentinelTimeout = 5 * time.Second
@@ -44,7 +36,7 @@ var sentinelTimeout = 5 * time.Second
 func RedisMaster(ctx context.Context, c kubernetes.Interface, dial Dialer, release string, namespaces []string) (string, error) {
 	var pods, running []corev1.Pod
 	for _, ns := range namespaces {
-		list, err := c.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: redisPodSelector + release})
+		list, err := c.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: facts.ChartComponent(release, facts.ChartRedis, facts.ComponentRedis)})
 		if err != nil {
 			return "", fmt.Errorf("list Redis pods in %s: %w", ns, err)
 		}
@@ -207,21 +199,21 @@ func podWithAddress(host string, pods []corev1.Pod) string {
 func sentinelAccess(ctx context.Context, c kubernetes.Interface, pod *corev1.Pod, secrets map[string]*corev1.Secret) (int, string, error) {
 	var container *corev1.Container
 	for i := range pod.Spec.Containers {
-		if pod.Spec.Containers[i].Name == sentinelContainer {
+		if pod.Spec.Containers[i].Name == facts.SentinelContainer {
 			container = &pod.Spec.Containers[i]
 		}
 	}
 	if container == nil {
-		return 0, "", fmt.Errorf("no container %q", sentinelContainer)
+		return 0, "", fmt.Errorf("no container %q", facts.SentinelContainer)
 	}
 	port := 0
 	for _, p := range container.Ports {
-		if p.Name == sentinelPortName {
+		if p.Name == facts.SentinelPort {
 			port = int(p.ContainerPort)
 		}
 	}
 	if port == 0 {
-		return 0, "", fmt.Errorf("container %s has no port named %q", sentinelContainer, sentinelPortName)
+		return 0, "", fmt.Errorf("container %s has no port named %q", facts.SentinelContainer, facts.SentinelPort)
 	}
 	file := ""
 	for _, e := range container.Env {
@@ -230,7 +222,7 @@ func sentinelAccess(ctx context.Context, c kubernetes.Interface, pod *corev1.Pod
 		}
 	}
 	if file == "" {
-		return 0, "", fmt.Errorf("container %s has no REDIS_PASSWORD_FILE", sentinelContainer)
+		return 0, "", fmt.Errorf("container %s has no REDIS_PASSWORD_FILE", facts.SentinelContainer)
 	}
 	secretName, key, err := secretKeyOfFile(pod, container, file)
 	if err != nil {

@@ -19,12 +19,13 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 
+	"github.com/nova-platform/nova/installer/facts"
 	"github.com/nova-platform/nova/installer/output"
 	novarelease "github.com/nova-platform/nova/installer/release"
 )
 
 // Tiers maps each chart to the tier shown in the report.
-var Tiers = map[string]string{"redis-sentinel": "redis", "postgres-ha": "database", "nova-services": "services"}
+var Tiers = facts.Tiers
 
 // Report is the status of a release.
 type Report struct {
@@ -83,7 +84,7 @@ func Collect(ctx context.Context, c kubernetes.Interface, rel *release.Release, 
 		Chart: rel.Chart.Metadata.Name + "-" + rel.Chart.Metadata.Version, Profile: rel.Labels[profileLabel],
 		LastDeployed: rel.Info.LastDeployed.Time, RedisMaster: "unknown", PostgresLead: "unknown"}
 	namespaces := novarelease.Namespaces(rel)
-	sel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + rel.Name}
+	sel := metav1.ListOptions{LabelSelector: facts.Release(rel.Name)}
 	workloads, err := Workloads(ctx, c, rel.Name, namespaces)
 	if err != nil {
 		return nil, err
@@ -94,7 +95,7 @@ func Collect(ctx context.Context, c kubernetes.Interface, rel *release.Release, 
 		r.RedisMaster = redisMasterOrReason(rctx, c, o.redisDial, rel.Name, namespaces)
 		cancel()
 	}
-	leaderSel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + rel.Name + ",app.kubernetes.io/name=postgres-ha,role=primary"}
+	leaderSel := metav1.ListOptions{LabelSelector: facts.PostgresLeader(rel.Name)}
 	var leaders []string
 	for _, ns := range namespaces {
 		pods, err := c.CoreV1().Pods(ns).List(ctx, leaderSel)
@@ -117,11 +118,11 @@ func Collect(ctx context.Context, c kubernetes.Interface, rel *release.Release, 
 		svcs = append(svcs, list.Items...)
 	}
 	for _, s := range svcs {
-		component := s.Labels["app.kubernetes.io/component"]
-		if s.Spec.ClusterIP == "None" || component == "metrics" || len(s.Spec.Ports) == 0 {
+		component := s.Labels[facts.LabelComponent]
+		if s.Spec.ClusterIP == "None" || component == facts.ComponentMetrics || len(s.Spec.Ports) == 0 {
 			continue
 		}
-		r.Endpoints = append(r.Endpoints, Endpoint{Tiers[s.Labels["app.kubernetes.io/name"]], s.Name,
+		r.Endpoints = append(r.Endpoints, Endpoint{Tiers[s.Labels[facts.LabelName]], s.Name,
 			fmt.Sprintf("%s.%s.svc:%d", s.Name, s.Namespace, s.Spec.Ports[0].Port)})
 	}
 	sort.Slice(r.Endpoints, func(i, j int) bool {
@@ -131,12 +132,12 @@ func Collect(ctx context.Context, c kubernetes.Interface, rel *release.Release, 
 	return r, nil
 }
 
-var tierOrder = map[string]int{"redis": 0, "database": 1, "services": 2}
+var tierOrder = facts.TierOrder
 
 // Workloads are the release's StatefulSets and Deployments in the given
 // namespaces (the release's: novarelease.Namespaces), tier by tier.
 func Workloads(ctx context.Context, c kubernetes.Interface, name string, namespaces []string) ([]Workload, error) {
-	sel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/instance=" + name}
+	sel := metav1.ListOptions{LabelSelector: facts.Release(name)}
 	var out []Workload
 	for _, ns := range namespaces {
 		sts, err := c.AppsV1().StatefulSets(ns).List(ctx, sel)
@@ -144,14 +145,14 @@ func Workloads(ctx context.Context, c kubernetes.Interface, name string, namespa
 			return nil, fmt.Errorf("list StatefulSets in %s: %w", ns, err)
 		}
 		for _, s := range sts.Items {
-			out = append(out, Workload{Tiers[s.Labels["app.kubernetes.io/name"]], "StatefulSet", s.Namespace, s.Name, s.Status.ReadyReplicas, ptr.Deref(s.Spec.Replicas, 1)})
+			out = append(out, Workload{Tiers[s.Labels[facts.LabelName]], "StatefulSet", s.Namespace, s.Name, s.Status.ReadyReplicas, ptr.Deref(s.Spec.Replicas, 1)})
 		}
 		deps, err := c.AppsV1().Deployments(ns).List(ctx, sel)
 		if err != nil {
 			return nil, fmt.Errorf("list Deployments in %s: %w", ns, err)
 		}
 		for _, d := range deps.Items {
-			out = append(out, Workload{Tiers[d.Labels["app.kubernetes.io/name"]], "Deployment", d.Namespace, d.Name, d.Status.ReadyReplicas, ptr.Deref(d.Spec.Replicas, 1)})
+			out = append(out, Workload{Tiers[d.Labels[facts.LabelName]], "Deployment", d.Namespace, d.Name, d.Status.ReadyReplicas, ptr.Deref(d.Spec.Replicas, 1)})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {
