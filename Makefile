@@ -7,7 +7,9 @@ SHELL := /bin/bash
 
 # Pinned tool versions: the only place they are named.
 HELM_VERSION        := v3.22.0
-HELM_K8S_MINOR      := 37
+# The Kubernetes minor helm renders for, defined by the installer's client-only
+# renders (release.KubeVersion), so helm template and nova-installer agree.
+HELM_K8S_MINOR      := $(shell sed -n 's/^var KubeVersion = .*Minor: "\([0-9]*\)".*/\1/p' installer/release/release.go)
 KUBECONFORM_VERSION := v0.8.0
 KUBE_SCORE_VERSION  := v1.20.0
 # chart-testing (ct) is pinned by the tool line of tools/go.mod.
@@ -15,9 +17,13 @@ K8S_SCHEMA_VERSION  := v1.37.2
 
 BIN         := $(CURDIR)/bin
 SCHEMA_DIR  := $(CURDIR)/.cache/kube-schemas/$(K8S_SCHEMA_VERSION)
-CHARTS      := nova-common redis-sentinel postgres-ha nova-services nova
-APP_CHARTS  := redis-sentinel postgres-ha nova-services nova
-PROFILES    := local staging production
+# Charts and profiles are the directories of charts/ and the files of values/
+# (presets topology-* excluded), as tests/render and nova-installer read them.
+CHARTS      := $(patsubst charts/%/Chart.yaml,%,$(wildcard charts/*/Chart.yaml))
+LIBRARIES   := $(patsubst charts/%/Chart.yaml,%,$(shell grep -l '^type: library' charts/*/Chart.yaml))
+UMBRELLA    := nova
+APP_CHARTS  := $(filter-out $(LIBRARIES) $(UMBRELLA),$(CHARTS)) $(UMBRELLA)
+PROFILES    := $(filter-out topology-%,$(patsubst values/%.yaml,%,$(wildcard values/*.yaml)))
 # The Kafka, ClickHouse and S3 values that staging and production require.
 ENDPOINTS   := values/examples/external-endpoints.yaml
 export PATH := $(BIN):$(PATH)
@@ -116,9 +122,9 @@ lint: system-packages tools deps
 	shellcheck -s sh -x -P SCRIPTDIR charts/*/files/*.sh
 	@test -z "$$(gofmt -l embed.go installer tests tools)" || { gofmt -l embed.go installer tests tools; echo "gofmt: files above need formatting" >&2; exit 1; }
 	for c in $(CHARTS); do helm lint --strict charts/$$c; done
-	helm lint --strict charts/nova -f values/local.yaml
-	for p in $(PROFILES); do helm lint --strict charts/nova -f values/$$p.yaml -f $(ENDPOINTS); done
-	helm lint --strict charts/nova -f values/production.yaml -f $(ENDPOINTS) -f values/topology-consolidated.yaml
+	helm lint --strict charts/$(UMBRELLA) -f values/local.yaml
+	for p in $(PROFILES); do helm lint --strict charts/$(UMBRELLA) -f values/$$p.yaml -f $(ENDPOINTS); done
+	helm lint --strict charts/$(UMBRELLA) -f values/production.yaml -f $(ENDPOINTS) -f values/topology-consolidated.yaml
 	ct lint --config ct.yaml --lint-conf lintconf.yaml
 	yamllint -c lintconf.yaml -s values ct.yaml lintconf.yaml charts/*/Chart.yaml charts/*/values.yaml tests/contract/services-contract.yaml
 
@@ -126,7 +132,7 @@ lint: system-packages tools deps
 # NetworkPolicies arrive with the tier charts). Ignored on purpose: pull policy
 # Always (images are pinned) and the images' own low UIDs.
 score: tools deps
-	helm template nova charts/nova -f values/production.yaml -f $(ENDPOINTS) | kube-score score \
+	helm template nova charts/$(UMBRELLA) -f values/production.yaml -f $(ENDPOINTS) | kube-score score \
 		--ignore-test container-image-pull-policy --ignore-test container-security-context-user-group-id - || true
 
 # The simulated clusters' packages run one at a time after the rest: an API

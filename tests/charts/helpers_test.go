@@ -3,6 +3,7 @@ package charts
 // Helpers the chart test files share: one place, one name each.
 
 import (
+	"slices"
 	"strconv"
 	"testing"
 
@@ -78,4 +79,9 @@ func mergeSets(sets ...map[string]string) map[string]string {
 		}
 	}
 	return out
+}
+
+// sameSet: a and b hold the same strings, in any order.
+func sameSet(a, b []string) bool {
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
 }

@@ -2,6 +2,7 @@ package charts
 
 import (
 	"os"
+	"os/exec"
 	"regexp"
 	"sort"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"sigs.k8s.io/yaml"
 
+	"github.com/nova-platform/nova/installer/release"
 	"github.com/nova-platform/nova/tests/render"
 )
 
@@ -91,4 +93,32 @@ func valuePaths(m map[string]any, prefix string, depth int) []string {
 		out = append(out, p)
 	}
 	return uniq(out)
+}
+
+// The Makefile and the tests read the chart and profile lists, and the
+// Kubernetes minor helm renders for, from the same owners (the directories,
+// release.KubeVersion): a chart or profile the one sees, the other sees too.
+func TestMakefileListsWhatTheTestsList(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is not installed")
+	}
+	makeVar := func(name string) string {
+		out, err := exec.Command("make", "-s", "--no-print-directory", "-C", render.Root(), "--eval", "_print: ; @echo $("+name+")", "_print").Output()
+		if err != nil {
+			t.Fatalf("make %s: %v", name, err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if got, want := makeVar("APP_CHARTS"), strings.Join(render.Charts, " "); got != want {
+		t.Errorf("Makefile APP_CHARTS = %q, tests' render.Charts = %q", got, want)
+	}
+	if got, want := strings.Fields(makeVar("CHARTS")), append([]string(nil), allCharts...); !sameSet(got, want) {
+		t.Errorf("Makefile CHARTS = %q, tests lint %q", got, want)
+	}
+	if got, want := strings.Fields(makeVar("PROFILES")), render.Profiles; !sameSet(got, want) {
+		t.Errorf("Makefile PROFILES = %q, nova-installer's profiles = %q", got, want)
+	}
+	if got := makeVar("HELM_K8S_MINOR"); got != release.KubeVersion.Minor {
+		t.Errorf("Makefile HELM_K8S_MINOR = %q, installer renders for minor %q", got, release.KubeVersion.Minor)
+	}
 }

@@ -10,9 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -24,13 +22,54 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/yaml"
+
+	nova "github.com/nova-platform/nova"
+	"github.com/nova-platform/nova/installer/manifest"
+	"github.com/nova-platform/nova/installer/values"
 )
 
-// Charts are the installable charts, subcharts first.
-var Charts = []string{"redis-sentinel", "postgres-ha", "nova-services", "nova"}
+// Charts are the installable charts, subcharts first: every directory of
+// charts/ but the library, the umbrella last. The Makefile's CHARTS and
+// APP_CHARTS list the same directories, so adding a chart is adding its
+// directory.
+var Charts = installableCharts()
 
-// Profiles are the profile values files under values/.
-var Profiles = []string{"local", "staging", "production"}
+// Profiles are the profiles under values/ (presets excluded), as
+// nova-installer lists them and the Makefile's PROFILES globs them.
+var Profiles = profileNames()
+
+// Umbrella is the chart that depends on the others.
+const Umbrella = "nova"
+
+func installableCharts() []string {
+	files, _ := filepath.Glob(Path("charts", "*", "Chart.yaml"))
+	var out []string
+	for _, f := range files {
+		var meta struct{ Type string }
+		data, err := os.ReadFile(f)
+		if err != nil || yaml.Unmarshal(data, &meta) != nil {
+			panic(fmt.Sprintf("read %s: %v", f, err))
+		}
+		if name := filepath.Base(filepath.Dir(f)); meta.Type != "library" && name != Umbrella {
+			out = append(out, name)
+		}
+	}
+	return append(out, Umbrella)
+}
+
+func profileNames() []string {
+	all, err := values.Profiles(nova.Profiles)
+	if err != nil {
+		panic(err)
+	}
+	var out []string
+	for _, p := range all {
+		if !p.Preset {
+			out = append(out, p.Name)
+		}
+	}
+	return out
+}
 
 // EndpointsFile is the template of the external endpoints (Kafka, ClickHouse,
 // S3) that the staging and production profiles require.
@@ -100,11 +139,11 @@ func buildDependencies() error {
 		return err
 	}
 	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) //nolint:errcheck
-	dirs := []string{}
+	fixture := Path("tests", "testdata", "helpers-probe")
+	dirs := []string{fixture}
 	for _, c := range Charts {
 		dirs = append(dirs, Path("charts", c))
 	}
-	dirs = append(dirs, Path("tests", "testdata", "helpers-probe"))
 	sum, err := sourcesDigest()
 	if err != nil {
 		return err
@@ -113,12 +152,14 @@ func buildDependencies() error {
 	if old, _ := os.ReadFile(stamp); string(old) == sum && allBuilt(dirs) {
 		return nil
 	}
-	for _, dir := range dirs {
-		_ = os.RemoveAll(filepath.Join(dir, "charts"))
-		cmd := exec.Command("helm", "dependency", "build", "--skip-refresh", dir)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("helm dependency build %s: %v\n%s", dir, err, out)
-		}
+	// The charts' dependencies are built by `make deps`, their one owner; the
+	// test fixture's here.
+	if out, err := exec.Command("make", "-s", "-C", Root(), "deps").CombinedOutput(); err != nil {
+		return fmt.Errorf("make deps: %v\n%s", err, out)
+	}
+	_ = os.RemoveAll(filepath.Join(fixture, "charts"))
+	if out, err := exec.Command("helm", "dependency", "build", "--skip-refresh", fixture).CombinedOutput(); err != nil {
+		return fmt.Errorf("helm dependency build %s: %v\n%s", fixture, err, out)
 	}
 	return os.WriteFile(stamp, []byte(sum), 0o644)
 }
@@ -281,18 +322,13 @@ func Render(t testing.TB, o Options) *Manifest {
 	return m
 }
 
-var docSeparator = regexp.MustCompile(`(?m)^---\s*$`)
-
 var strictDecoder = serializer.NewCodecFactory(scheme.Scheme, serializer.EnableStrict).UniversalDeserializer()
 
 // Decode splits a multi-document render and decodes each document into its
 // typed object (terratest's UnmarshalK8SYaml would read only the first).
 func Decode(raw string) (*Manifest, error) {
 	m := &Manifest{Raw: raw}
-	for i, doc := range docSeparator.Split(raw, -1) {
-		if strings.TrimSpace(stripComments(doc)) == "" {
-			continue
-		}
+	for i, doc := range manifest.Documents(raw) {
 		obj, _, err := strictDecoder.Decode([]byte(doc), nil, nil)
 		if k8sruntime.IsNotRegisteredError(err) {
 			// A kind client-go does not know (a ServiceMonitor, say): keep it unstructured.
@@ -307,17 +343,6 @@ func Decode(raw string) (*Manifest, error) {
 		m.Objects = append(m.Objects, obj)
 	}
 	return m, nil
-}
-
-func stripComments(doc string) string {
-	var b strings.Builder
-	for _, line := range strings.Split(doc, "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(line), "#") {
-			b.WriteString(line)
-			b.WriteByte('\n')
-		}
-	}
-	return b.String()
 }
 
 // All returns every object of type T in render order.
