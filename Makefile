@@ -32,7 +32,7 @@ HELM_LDFLAGS := -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
 	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 \
 	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$(HELM_K8S_MINOR)
 
-.PHONY: all tools schemas deps lint score test test-go test-e2e bench-failover bench-failover-k8s bench-deploy installer cluster-tools \
+.PHONY: all tools schemas deps docs docs-check lint score test test-go test-e2e bench-failover bench-failover-k8s bench-deploy installer cluster-tools \
 	cluster-up cluster-down demo package clean help system-packages
 all: test
 
@@ -41,6 +41,7 @@ help:
 	@echo "make cluster-up / cluster-down  start / stop the simulated cluster (NODES=3), or one real node (REAL=1, root)"
 	@echo "make test      tools + lint + every test, end-to-end included (what CI runs)"
 	@echo "make lint      helm lint --strict (every chart x profile), ct lint, yamllint"
+	@echo "make docs      regenerate the chart READMEs' values tables from values.yaml (helm-docs)"
 	@echo "make package   packaged charts and a chart repository index in dist/"
 	@echo "make bench-failover  failover times of Redis and PostgreSQL, 5 trials each"
 	@echo "make bench-failover-k8s  failover through the chart's Services on the real node, 5 trials each"
@@ -71,6 +72,25 @@ $(BIN)/.kube-score-%:
 $(BIN)/.ct-%: tools/go.mod tools/go.sum
 	cd tools && GOBIN=$(BIN) go install github.com/helm/chart-testing/v3/ct
 	touch $@
+HELM_DOCS := $(BIN)/.helm-docs-$(shell sed -n 's|.*norwoodj/helm-docs \(v[^ ]*\).*|\1|p' tools/go.mod)
+$(BIN)/.helm-docs-%: tools/go.mod tools/go.sum
+	cd tools && GOBIN=$(BIN) go install github.com/norwoodj/helm-docs/cmd/helm-docs
+	touch $@
+
+# Chart READMEs: the values tables come from the `# --` comments of each
+# values.yaml through README.md.gotmpl (helm-docs); `make lint` fails when a
+# README is not what `make docs` would write.
+HELM_DOCS_RUN = helm-docs --chart-search-root charts --chart-to-generate $(subst $(space),$(comma),$(addprefix charts/,$(APP_CHARTS))) \
+	--ignore-non-descriptions --sort-values-order file --skip-version-footer --log-level warning
+space := $(subst ,, )
+comma := ,
+docs: $(HELM_DOCS)
+	$(HELM_DOCS_RUN)
+docs-check: $(HELM_DOCS)
+	$(HELM_DOCS_RUN) --output-file README.md.check
+	@stale=0; for c in $(APP_CHARTS); do \
+		diff -u charts/$$c/README.md charts/$$c/README.md.check || { echo "charts/$$c/README.md is stale: run make docs" >&2; stale=1; }; \
+		rm -f charts/$$c/README.md.check; done; exit $$stale
 
 # Kubernetes JSON schemas for kubeconform, generated from the OpenAPI spec that
 # the k8s.io/kubernetes module ships (fetched through the Go module proxy).
@@ -116,7 +136,7 @@ $(BIN)/.coredns: $(COREDNS)/go.mod $(COREDNS)/go.sum $(COREDNS)/main.go
 deps: tools
 	for c in $(APP_CHARTS); do helm dependency build --skip-refresh charts/$$c >/dev/null; done
 
-lint: system-packages tools deps
+lint: system-packages tools deps docs-check
 	@command -v yamllint >/dev/null || { echo "yamllint is missing: apt-get install yamllint" >&2; exit 1; }
 	@command -v shellcheck >/dev/null || { echo "shellcheck is missing: apt-get install shellcheck" >&2; exit 1; }
 	shellcheck -s sh -x -P SCRIPTDIR charts/*/files/*.sh

@@ -43,7 +43,11 @@ func TestChartMetadata(t *testing.T) {
 	}
 }
 
-// Every value a chart has is documented in its README (as `path`).
+// Every value a chart has is documented in its README: a row of the values
+// table that helm-docs writes from its `# --` comment (`path`, or rows of
+// the values under it, `path.x`). make docs-check keeps the README equal to
+// what helm-docs writes; this test catches a value left without a comment,
+// which helm-docs leaves out.
 func TestChartReadmesListEveryValue(t *testing.T) {
 	for _, name := range allCharts {
 		readme, err := os.ReadFile(render.Path("charts", name, "README.md"))
@@ -64,7 +68,7 @@ func TestChartReadmesListEveryValue(t *testing.T) {
 		}
 		var missing []string
 		for _, p := range valuePaths(values, "", 0) {
-			if !strings.Contains(string(readme), "`"+p+"`") {
+			if !strings.Contains(string(readme), "`"+p+"`") && !strings.Contains(string(readme), "`"+p+".") {
 				missing = append(missing, p)
 			}
 		}
