@@ -60,6 +60,36 @@ func TestGlobalSchemaIsTheSameInEveryChart(t *testing.T) {
 	}
 }
 
+// The definitions the charts share (image, resources, persistence, pdb, ...)
+// are defined once (charts/nova-common/definitions.schema.json); a chart's
+// schema carries the ones it uses, each exactly as there, and defines no
+// other of its own under a shared name.
+func TestSharedSchemaDefinitionsAreTheFragments(t *testing.T) {
+	shared := readJSON(t, render.Path("charts", "nova-common", "definitions.schema.json"))["definitions"].(map[string]any)
+	if len(shared) == 0 {
+		t.Fatal("charts/nova-common/definitions.schema.json defines nothing")
+	}
+	for _, chart := range render.Charts {
+		raw, err := os.ReadFile(render.Path("charts", chart, "values.schema.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defs, _ := readJSON(t, render.Path("charts", chart, "values.schema.json"))["definitions"].(map[string]any)
+		for name, want := range shared {
+			got, ok := defs[name]
+			if !ok {
+				if strings.Contains(string(raw), `"#/definitions/`+name+`"`) {
+					t.Errorf("charts/%s/values.schema.json refers to definition %s but does not carry it", chart, name)
+				}
+				continue
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("charts/%s/values.schema.json: definitions.%s differs from charts/nova-common/definitions.schema.json; copy the fragment", chart, name)
+			}
+		}
+	}
+}
+
 func readJSON(t *testing.T, path string) map[string]any {
 	t.Helper()
 	raw, err := os.ReadFile(path)
