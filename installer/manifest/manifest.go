@@ -11,8 +11,9 @@ import (
 )
 
 // Documents returns the YAML documents of a multi-document render, in order,
-// leaving out documents that hold nothing but comments and blank lines
-// (a template whose condition was false leaves one behind).
+// each ending in a line break, leaving out documents that hold nothing but
+// comments and blank lines (a template whose condition was false leaves one
+// behind).
 func Documents(rendered string) []string {
 	split := releaseutil.SplitManifests(rendered)
 	keys := make([]string, 0, len(split))
@@ -25,7 +26,10 @@ func Documents(rendered string) []string {
 		// A separator right after an empty document stays at the start of
 		// the next one (helm's split): it is no content of its own.
 		if doc := strings.TrimPrefix(split[k], "---\n"); hasContent(doc) {
-			out = append(out, doc)
+			// helm's split trims each document; the line break it took from
+			// the end is put back, or a block scalar that ends the document
+			// (a ConfigMap's file) would lose its last newline.
+			out = append(out, doc+"\n")
 		}
 	}
 	return out

@@ -3,6 +3,8 @@ package manifest
 import (
 	"reflect"
 	"testing"
+
+	"sigs.k8s.io/yaml"
 )
 
 func TestDocumentsInOrderWithoutEmptyOnes(t *testing.T) {
@@ -25,9 +27,9 @@ metadata: {name: three}
 `
 	got := Documents(rendered)
 	want := []string{
-		"# Source: a/templates/one.yaml\nkind: ConfigMap\nmetadata: {name: one}",
-		"# Source: a/templates/two.yaml\n# a comment\nkind: Secret\nmetadata: {name: two}",
-		"kind: Service\nmetadata: {name: three}",
+		"# Source: a/templates/one.yaml\nkind: ConfigMap\nmetadata: {name: one}\n",
+		"# Source: a/templates/two.yaml\n# a comment\nkind: Secret\nmetadata: {name: two}\n",
+		"kind: Service\nmetadata: {name: three}\n",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Documents:\n%q\nwant\n%q", got, want)
@@ -38,7 +40,24 @@ metadata: {name: three}
 		many += "---\nkind: ConfigMap\nmetadata: {name: c" + string(rune('a'+i)) + "}\n"
 	}
 	docs := Documents(many)
-	if len(docs) != 12 || docs[11] != "kind: ConfigMap\nmetadata: {name: cl}" {
+	if len(docs) != 12 || docs[11] != "kind: ConfigMap\nmetadata: {name: cl}\n" {
 		t.Errorf("12 documents out of order: %q", docs)
+	}
+}
+
+// A file in a ConfigMap that ends the render keeps its last line break
+// (HAProxy refuses a config without one).
+func TestABlockScalarAtTheEndKeepsItsNewline(t *testing.T) {
+	rendered := "---\nkind: ConfigMap\ndata:\n  haproxy.cfg: |\n    global\n    defaults\n"
+	docs := Documents(rendered)
+	if len(docs) != 1 {
+		t.Fatalf("%d documents", len(docs))
+	}
+	var cm struct{ Data map[string]string }
+	if err := yaml.Unmarshal([]byte(docs[0]), &cm); err != nil {
+		t.Fatal(err)
+	}
+	if got := cm.Data["haproxy.cfg"]; got != "global\ndefaults\n" {
+		t.Errorf("haproxy.cfg = %q, want its last line break kept", got)
 	}
 }
