@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/nova-platform/nova/tests/cluster/images"
+	"github.com/nova-platform/nova/tests/ports"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -138,11 +139,11 @@ func Up(ctx context.Context, cfg Config) (c *Cluster, err error) {
 	if cfg.Real {
 		advertise, bind = net.ParseIP(nodeIP), nodeIP
 	}
-	ports, err := freePorts(6)
+	free, err := ports.Free(6)
 	if err != nil {
 		return nil, err
 	}
-	etcdPort, peerPort, apiPort, cmPort, schedPort, kwokPort := ports[0], ports[1], ports[2], ports[3], ports[4], ports[5]
+	etcdPort, peerPort, apiPort, cmPort, schedPort, kwokPort := free[0], free[1], free[2], free[3], free[4], free[5]
 	bin := func(name string) string { return filepath.Join(binDir, name) }
 
 	c = &Cluster{dir: dir}
@@ -580,24 +581,4 @@ func advertiseAddress() (net.IP, error) {
 		}
 	}
 	return nil, errors.New("no non-loopback IPv4 address on this machine: kube-apiserver needs one to advertise")
-}
-
-// freePorts asks the kernel for n distinct free ports on 127.0.0.1.
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	var listeners []net.Listener
-	defer func() {
-		for _, l := range listeners {
-			_ = l.Close()
-		}
-	}()
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		listeners = append(listeners, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/nova-platform/nova/tests/cluster/images"
 	"github.com/nova-platform/nova/tests/contract"
+	"github.com/nova-platform/nova/tests/ports"
 )
 
 // The real node: Debian's containerd 1.6 and runc with the CNI bridge,
@@ -276,11 +277,11 @@ func (c *Cluster) upRealNode(parent context.Context, tarballs []string, binDir s
 	if err := nodeCerts(keys); err != nil {
 		return err
 	}
-	ports, err := freePorts(7)
+	free, err := ports.Free(6)
 	if err != nil {
 		return err
 	}
-	kubeletPort, kubeletHealthz, proxyHealthz, proxyMetrics, dnsHealth, dnsReady := ports[0], ports[1], ports[2], ports[3], ports[4], ports[5]
+	kubeletPort, kubeletHealthz, proxyHealthz, proxyMetrics, dnsHealth, dnsReady := free[0], free[1], free[2], free[3], free[4], free[5]
 
 	// containerd and the images.
 	if err := writeFile(filepath.Join(r.containerd(), "config.toml"), containerdConfig(r)); err != nil {

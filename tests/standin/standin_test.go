@@ -24,6 +24,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/nova-platform/nova/tests/need"
+	"github.com/nova-platform/nova/tests/ports"
 )
 
 // The stand-in runs as a real process: built once, installed under each
@@ -52,16 +53,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // started is a process of the test, stopped at its end.
@@ -105,7 +96,7 @@ func dialable(addr string) func() bool {
 func startRedis(t *testing.T) string {
 	t.Helper()
 	need.Command(t, "redis-server", "redis-server")
-	port := freePort(t)
+	port := ports.One(t)
 	started(t, "redis-server", exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--requirepass", "redis-pass", "--save", "", "--appendonly", "no", "--dir", t.TempDir()))
 	waitFor(t, "redis-server", 10*time.Second, dialable(fmt.Sprintf("127.0.0.1:%d", port)))
@@ -150,7 +141,7 @@ func startPostgres(t *testing.T) string {
 	if out, err := run(bin+"/initdb", "-D", data, "-U", "nova", "--pwfile", pw, "--auth", "scram-sha-256", "-E", "UTF8", "--locale", "C.UTF-8").CombinedOutput(); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
-	port := freePort(t)
+	port := ports.One(t)
 	started(t, "postgres", run(bin+"/postgres", "-D", data, "-p", strconv.Itoa(port), "-c", "listen_addresses=127.0.0.1",
 		"-c", "unix_socket_directories=", "-c", "fsync=off"))
 	waitFor(t, "postgres", 20*time.Second, dialable(fmt.Sprintf("127.0.0.1:%d", port)))
@@ -275,7 +266,7 @@ func with(env map[string]string, kv ...string) map[string]string {
 // serves the real paths, its metrics and its rate limit.
 func TestUserService(t *testing.T) {
 	db, redis := startPostgres(t), startRedis(t)
-	port := freePort(t)
+	port := ports.One(t)
 	env := userServiceEnv(t, db, redis, port)
 
 	for name, c := range map[string]struct {
@@ -381,7 +372,7 @@ func TestMigrations(t *testing.T) {
 		{[]string{"APP_ENV", "development", "RUN_MIGRATIONS", "true"}, "user-service", 1},
 		{nil, "messaging-service", 2},
 	} {
-		port := freePort(t)
+		port := ports.One(t)
 		env := userServiceEnv(t, db, redis, port)
 		if c.name == "messaging-service" {
 			env = map[string]string{"PORT": strconv.Itoa(port), "DATABASE_URL": db, "JWT_PUBLIC_KEY_FILE": env["JWT_PUBLIC_KEY_FILE"], "REDIS_URL": redis}
@@ -399,7 +390,7 @@ func TestMigrations(t *testing.T) {
 // Redis; messaging-service needs the public key only.
 func TestSearchAndMessaging(t *testing.T) {
 	db, redis := startPostgres(t), startRedis(t)
-	port := freePort(t)
+	port := ports.One(t)
 	p := run(t, "search-service", map[string]string{"PORT": strconv.Itoa(port), "DATABASE_URL": db})
 	if code := p.exits(t, 30*time.Second); code != ExitPanic || !strings.Contains(p.out.String(), "Redis at REDIS_URL") {
 		t.Errorf("search-service without REDIS_URL: exit %d\n%s", code, p.out)
@@ -411,7 +402,7 @@ func TestSearchAndMessaging(t *testing.T) {
 	}
 
 	_, public := keyPair(t, t.TempDir())
-	port = freePort(t)
+	port = ports.One(t)
 	m := run(t, "messaging-service", map[string]string{"PORT": strconv.Itoa(port), "DATABASE_URL": db, "REDIS_URL": redis, "APNS_CERTIFICATE_PATH": "/x"})
 	if code := m.exits(t, 30*time.Second); code != ExitPanic || !strings.Contains(m.out.String(), "JWT_PUBLIC_KEY_PEM or JWT_PUBLIC_KEY_FILE must be set") {
 		t.Errorf("messaging-service without a public key: exit %d\n%s", code, m.out)
@@ -461,7 +452,7 @@ func TestSentinelClient(t *testing.T) {
 	need.Command(t, "redis-sentinel", "redis-sentinel")
 	url := startRedis(t)
 	redisPort := url[strings.LastIndex(url, ":")+1 : strings.LastIndex(url, "/")]
-	port := freePort(t)
+	port := ports.One(t)
 	conf := filepath.Join(t.TempDir(), "sentinel.conf")
 	err := os.WriteFile(conf, []byte(fmt.Sprintf("port %d\nbind 127.0.0.1\nrequirepass redis-pass\n"+
 		"sentinel monitor nova 127.0.0.1 %s 1\nsentinel auth-pass nova redis-pass\n", port, redisPort)), 0o600)
