@@ -10,7 +10,7 @@ import (
 
 func TestNamespaces(t *testing.T) {
 	manifest := `---
-# Source: nova/templates/namespaces.yaml
+# Source: nova/templates/namespace.yaml
 apiVersion: v1
 kind: Namespace
 metadata:
@@ -18,21 +18,21 @@ metadata:
   annotations:
     helm.sh/resource-policy: keep
 ---
-# Source: nova/charts/redis-sentinel/templates/statefulset.yaml
+# Source: nova/charts/redis-sentinel/templates/statefulset-redis.yaml
 apiVersion: apps/v1
 kind: StatefulSet
 metadata:
   name: nova-redis-sentinel-redis
   namespace: nova-redis
 ---
-# Source: nova/charts/postgres-ha/templates/statefulset.yaml
+# Source: nova/charts/postgres-ha/templates/statefulset-postgres.yaml
 apiVersion: apps/v1
 kind: StatefulSet
 metadata:
   name: nova-postgres-ha-postgres
   namespace: nova-database
 ---
-# Source: nova/charts/nova-services/templates/configmap.yaml
+# Source: nova/charts/nova-services/templates/configmap-scripts.yaml
 apiVersion: v1
 kind: ConfigMap
 metadata:

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +32,7 @@ import (
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/nova-platform/nova/tests/need"
+	"github.com/nova-platform/nova/tests/ports"
 	"github.com/nova-platform/nova/tests/render"
 )
 
@@ -188,8 +190,8 @@ func TestJWTKeyPairIsMadeOnceAndKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.TrimSpace(upgrade["nova-services/templates/jwt-keys-job.yaml"]) != "" {
-		t.Errorf("the upgrade renders the JWT Job although the Secret exists:\n%s", upgrade["nova-services/templates/jwt-keys-job.yaml"])
+	if strings.TrimSpace(upgrade["nova-services/templates/job-jwt-keys.yaml"]) != "" {
+		t.Errorf("the upgrade renders the JWT Job although the Secret exists:\n%s", upgrade["nova-services/templates/job-jwt-keys.yaml"])
 	}
 	after := decodeAll(t, upgrade)
 	for _, name := range []string{"user-service", "messaging-service"} {
@@ -215,7 +217,7 @@ func TestJWTKeyPairIsMadeOnceAndKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(again["nova-services/templates/jwt-keys-job.yaml"], "kind: Job") {
+	if !strings.Contains(again["nova-services/templates/job-jwt-keys.yaml"], "kind: Job") {
 		t.Error("no JWT Job although the Secret lacks the keys")
 	}
 	// jwt.existingSecret: no Job.
@@ -391,8 +393,10 @@ func TestMigrationModes(t *testing.T) {
 		t.Errorf("migration Job env: APP_ENV %q, RUN_MIGRATIONS %q, LISTEN_PORT %q, APP_PORT %q", env["APP_ENV"].Value, env["RUN_MIGRATIONS"].Value,
 			env["LISTEN_PORT"].Value, env["APP_PORT"].Value)
 	}
-	if args := c.Command; len(args) != 5 || args[3] != "migrate" || args[4] != "/app/user-service" || !strings.Contains(args[2], "/proc/net") {
-		t.Errorf("migration Job command %q", c.Command)
+	// migrate.sh inline (the Job may run before the scripts ConfigMap of
+	// this release exists), the program's binary as its argument.
+	if args := append(slices.Clone(c.Command), c.Args...); len(args) != 5 || args[3] != "migrate" || args[4] != "/app/user-service" || !strings.Contains(args[2], "/proc/net") {
+		t.Errorf("migration Job command %q args %q", c.Command, c.Args)
 	}
 	if c.Image != app(t, m, "user-service").Image {
 		t.Errorf("migration Job image %q, user-service runs %q", c.Image, app(t, m, "user-service").Image)
@@ -436,7 +440,7 @@ func TestMigrationModes(t *testing.T) {
 // program exits first or never listens.
 func TestMigrateScriptWaitsForTheListener(t *testing.T) {
 	busybox := need.Command(t, "busybox", "busybox")
-	port := freePort(t)
+	port := ports.One(t)
 	run := func(timeout string, program ...string) (string, error) {
 		cmd := exec.Command("/bin/sh", append([]string{render.Path("charts", "nova-services", "files", "migrate.sh")}, program...)...)
 		cmd.Env = []string{"PATH=/usr/bin:/bin", "LISTEN_PORT=" + strconv.Itoa(port), "MIGRATE_TIMEOUT=" + timeout}
@@ -460,16 +464,6 @@ func TestMigrateScriptWaitsForTheListener(t *testing.T) {
 	if out, err := run("2", "/bin/sh", "-c", "exec sleep 30"); err == nil || !strings.Contains(out, "did not listen on port") {
 		t.Errorf("a program that never listens: want a timeout, got %v\n%s", err, out)
 	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // With an HPA, the Deployment starts at the HPA's minimum (so the PDB can

@@ -506,13 +506,6 @@ func TestChecksumsRollOnlyThePodsThatReadAChange(t *testing.T) {
 			}
 		}
 	}
-	changed := renderServices(t, "local", nil, mergeSets(base, map[string]string{"nova-services.waitForDependencies.enabled": "false"}))
-	for _, d := range serviceDeployments(m) {
-		before := d.Spec.Template.Annotations["checksum/config"]
-		if after := render.Get[*appsv1.Deployment](t, changed, d.Name).Spec.Template.Annotations["checksum/config"]; before == after {
-			t.Errorf("%s: checksum/config did not follow the scripts ConfigMap", d.Name)
-		}
-	}
 }
 
 // Each credential has one source: the chart's Secret <fullname>-external

@@ -227,6 +227,9 @@ func TestServiceConnectionTests(t *testing.T) {
 				}
 				checkRestricted(t, p)
 				app := app(t, m, name)
+				// Every container runs one check of the chart's helm-test.sh,
+				// from the scripts ConfigMap the pod mounts.
+				script := helmTestCase(t, m)
 
 				db, hasDB := optionalContainer(p.Spec, "database")
 				switch {
@@ -235,11 +238,12 @@ func TestServiceConnectionTests(t *testing.T) {
 				case e.Database != nil && !hasDB:
 					t.Errorf("%s: no database container, the service uses %s", p.Name, *e.Database)
 				case hasDB:
-					if !reflect.DeepEqual(db.Args, []string{*e.Database}) {
+					if !reflect.DeepEqual(db.Args, []string{"database", *e.Database}) {
 						t.Errorf("%s/database: expects database %v, the catalogue says %q", p.Name, db.Args, *e.Database)
 					}
-					if script := strings.Join(db.Command, " "); !strings.Contains(script, `psql "$DATABASE_URL"`) || !strings.Contains(script, "current_database()") {
-						t.Errorf("%s/database: command %q does not check current_database() over DATABASE_URL", p.Name, script)
+					checkRunsHelmTest(t, p, db)
+					if c := script["database"]; !strings.Contains(c, `psql "${DATABASE_URL:?}"`) || !strings.Contains(c, "current_database()") || !strings.Contains(c, `"$want"`) {
+						t.Errorf("%s/database: helm-test.sh database does not check current_database() over DATABASE_URL:\n%s", p.Name, c)
 					}
 					checkDSNEnv(t, p.Name+"/database", db, app, "DATABASE_URL")
 					if !reflect.DeepEqual(db.Env, app.Env) {
@@ -254,8 +258,12 @@ func TestServiceConnectionTests(t *testing.T) {
 				case e.RedisDb != nil && !hasRedis:
 					t.Errorf("%s: no redis container, the service uses Redis DB %d", p.Name, *e.RedisDb)
 				case hasRedis:
-					if script := strings.Join(rc.Command, " "); !strings.Contains(script, `redis-cli`) || !strings.Contains(script, `"$REDIS_URL"`) || !strings.Contains(script, " ping") || !strings.Contains(script, "PONG") {
-						t.Errorf("%s/redis: command %q does not PING over REDIS_URL", p.Name, script)
+					if !reflect.DeepEqual(rc.Args, []string{"redis"}) {
+						t.Errorf("%s/redis: args %v, want [redis]", p.Name, rc.Args)
+					}
+					checkRunsHelmTest(t, p, rc)
+					if c := script["redis"]; !strings.Contains(c, `redis-cli`) || !strings.Contains(c, `"${REDIS_URL:?}"`) || !strings.Contains(c, " ping") || !strings.Contains(c, "PONG") {
+						t.Errorf("%s/redis: helm-test.sh redis does not PING over REDIS_URL:\n%s", p.Name, c)
 					}
 					checkDSNEnv(t, p.Name+"/redis", rc, app, "REDIS_URL")
 				}
@@ -271,18 +279,23 @@ func TestServiceConnectionTests(t *testing.T) {
 						want = append(want, "http://"+services[other]+healthPath(t, ct, m, other))
 					}
 				}
-				got := append([]string(nil), health.Args...)
+				if len(health.Args) == 0 || health.Args[0] != "health" {
+					t.Errorf("%s/health: args %v, want health <urls>", p.Name, health.Args)
+					continue
+				}
+				checkRunsHelmTest(t, p, health)
+				got := append([]string(nil), health.Args[1:]...)
 				sort.Strings(got)
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("%s/health: targets %v, want the other services %v", p.Name, got, want)
 				}
-				for _, u := range health.Args {
+				for _, u := range health.Args[1:] {
 					if strings.HasPrefix(u, "http://"+name+".") {
 						t.Errorf("%s/health: targets the service itself (%s)", p.Name, u)
 					}
 				}
-				if script := strings.Join(health.Command, " "); !strings.Contains(script, `wget -q -O- -T 5 "$url"`) {
-					t.Errorf("%s/health: command %q does not wget each URL", p.Name, script)
+				if c := script["health"]; !strings.Contains(c, `wget -q -O- -T 5 "$url"`) || !strings.Contains(c, `for url in "$@"`) {
+					t.Errorf("%s/health: helm-test.sh health does not wget each URL:\n%s", p.Name, c)
 				}
 			}
 		})
@@ -310,4 +323,42 @@ func healthPath(t *testing.T, ct servicesContract, m *render.Manifest, service s
 		}
 	}
 	return "/health"
+}
+
+// helmTestCase splits nova-services' helm-test.sh into its case branches:
+// check name -> the branch's text.
+func helmTestCase(t *testing.T, m *render.Manifest) map[string]string {
+	t.Helper()
+	text := render.Get[*corev1.ConfigMap](t, m, "nova-nova-services-scripts").Data["helm-test.sh"]
+	out := map[string]string{}
+	for _, b := range regexp.MustCompile(`(?ms)^  ([a-z]+)\)\n(.*?)^    ;;$`).FindAllStringSubmatch(text, -1) {
+		out[b[1]] = b[2]
+	}
+	for _, c := range []string{"database", "redis", "health"} {
+		if out[c] == "" {
+			t.Fatalf("helm-test.sh has no %s branch:\n%s", c, text)
+		}
+	}
+	return out
+}
+
+// checkRunsHelmTest: the container runs /scripts/helm-test.sh from the
+// pod's mount of the scripts ConfigMap.
+func checkRunsHelmTest(t *testing.T, p *corev1.Pod, c corev1.Container) {
+	t.Helper()
+	if got := strings.Join(c.Command, " "); got != "/bin/sh /scripts/helm-test.sh" {
+		t.Errorf("%s/%s: command %q, want /bin/sh /scripts/helm-test.sh", p.Name, c.Name, got)
+	}
+	var volume string
+	for _, v := range p.Spec.Volumes {
+		if v.ConfigMap != nil && v.ConfigMap.Name == "nova-nova-services-scripts" {
+			volume = v.Name
+		}
+	}
+	for _, vm := range c.VolumeMounts {
+		if vm.Name == volume && vm.MountPath == "/scripts" {
+			return
+		}
+	}
+	t.Errorf("%s/%s does not mount the scripts ConfigMap at /scripts", p.Name, c.Name)
 }

@@ -13,11 +13,7 @@ Args: dict "ctx" $ "name" "user-service" "svc" $svc ["inline" true]
 - name: wait-for-deps
   image: {{ include "nova-common.image" (dict "ctx" $ctx "image" $w.image "path" "waitForDependencies.image") }}
   imagePullPolicy: {{ $w.image.pullPolicy | default "IfNotPresent" }}
-  {{- if .inline }}
-  command: ["sh", "-c", {{ $ctx.Files.Get "files/wait-for-deps.sh" | quote }}, "wait-for-deps"]
-  {{- else }}
-  command: ["sh", "/scripts/wait-for-deps.sh"]
-  {{- end }}
+  command: {{ include "nova-common.scripts.command" (dict "ctx" $ctx "script" "wait-for-deps.sh" "inline" .inline) }}
   env:
     - name: WAIT_TIMEOUT
       value: {{ $w.timeoutSeconds | quote }}
@@ -36,9 +32,7 @@ Args: dict "ctx" $ "name" "user-service" "svc" $svc ["inline" true]
     {{- include "nova-common.containerSecurityContext" (dict "ctx" $ctx "override" $ctx.Values.containerSecurityContext) | nindent 4 }}
   {{- if not .inline }}
   volumeMounts:
-    - name: scripts
-      mountPath: /scripts
-      readOnly: true
+    {{- include "nova-common.scripts.volumeMount" $ctx | nindent 4 }}
   {{- end }}
 {{- end -}}
 {{- end -}}

@@ -25,19 +25,23 @@ as a YAML list. Args: dict "ctx" $ "name" "user-service"
 {{- toYaml $out -}}
 {{- end -}}
 
-{{/* nova-services.testContainerBase: resources and security context of a test container. Arg: the chart context. */}}
+{{/* nova-services.testContainerBase: command (files/helm-test.sh), resources, security context and mounts of a test container. Args: dict "ctx" $ ... */}}
 {{- define "nova-services.testContainerBase" -}}
+command: {{ include "nova-common.scripts.command" (dict "ctx" .ctx "script" "helm-test.sh") }}
 resources:
-  {{- toYaml .Values.tests.resources | nindent 2 }}
+  {{- toYaml .ctx.Values.tests.resources | nindent 2 }}
 securityContext:
-  {{- include "nova-common.containerSecurityContext" (dict "ctx" . "override" .Values.containerSecurityContext) | nindent 2 }}
+  {{- include "nova-common.containerSecurityContext" (dict "ctx" .ctx "override" .ctx.Values.containerSecurityContext) | nindent 2 }}
+volumeMounts:
+  {{- include "nova-common.scripts.volumeMount" .ctx | nindent 2 }}
 {{- end -}}
 
 {{/*
 nova-services.testContainers: the containers of a service's test Pod:
 database (when it has one), redis (when it uses Redis) and health (when there
-are other services), or nothing. The expected database name and the URLs are
-the script's arguments, so the env is exactly the service's.
+are other services), or nothing. Each runs one check of files/helm-test.sh;
+the expected database name and the URLs are its arguments, so the env is
+exactly the service's.
 Args: dict "ctx" $ "name" "user-service" "svc" $svc
 */}}
 {{- define "nova-services.testContainers" -}}
@@ -48,56 +52,27 @@ Args: dict "ctx" $ "name" "user-service" "svc" $svc
 - name: database
   image: {{ include "nova-common.image" (dict "ctx" $ctx "image" $images.postgres "path" "tests.images.postgres") }}
   imagePullPolicy: {{ $images.postgres.pullPolicy | default "IfNotPresent" }}
-  command:
-    - sh
-    - -c
-    - |
-      got=`psql "$DATABASE_URL" -tAc 'select current_database()'` || exit 1
-      if [ "$got" != "$1" ]; then echo "DATABASE_URL reaches database \"$got\", want \"$1\"" >&2; exit 1; fi
-      echo "DATABASE_URL reaches database $got"
-    - database
-  args:
-    - {{ .svc.database | quote }}
+  args: ["database", {{ .svc.database | quote }}]
   env:
     {{- $env | nindent 4 }}
-  {{- include "nova-services.testContainerBase" $ctx | nindent 2 }}
+  {{- include "nova-services.testContainerBase" . | nindent 2 }}
 {{- end }}
 {{- if not (kindIs "invalid" .svc.redisDb) }}
 - name: redis
   image: {{ include "nova-common.image" (dict "ctx" $ctx "image" $images.redis "path" "tests.images.redis") }}
   imagePullPolicy: {{ $images.redis.pullPolicy | default "IfNotPresent" }}
-  command:
-    - sh
-    - -c
-    - |
-      # redis-cli 7.0 sends no AUTH for redis://:PASSWORD@ (an empty user
-      # name), which the services' client libraries accept; "default" is the
-      # same user, so the DSN is tested as written otherwise.
-      url=`printf '%s' "$REDIS_URL" | sed 's|^redis://:|redis://default:|'`
-      got=`redis-cli --no-auth-warning -u "$url" ping` || exit 1
-      if [ "$got" != PONG ]; then echo "REDIS_URL answers \"$got\", want PONG" >&2; exit 1; fi
-      echo "REDIS_URL answers PONG"
-    - redis
+  args: ["redis"]
   env:
     {{- $env | nindent 4 }}
-  {{- include "nova-services.testContainerBase" $ctx | nindent 2 }}
+  {{- include "nova-services.testContainerBase" . | nindent 2 }}
 {{- end }}
 {{- with include "nova-services.testHealthUrls" . | fromYamlArray }}
 - name: health
   image: {{ include "nova-common.image" (dict "ctx" $ctx "image" $ctx.Values.waitForDependencies.image "path" "waitForDependencies.image") }}
   imagePullPolicy: {{ $ctx.Values.waitForDependencies.image.pullPolicy | default "IfNotPresent" }}
-  command:
-    - sh
-    - -c
-    - |
-      failed=0
-      for url in "$@"; do
-        if wget -q -O- -T 5 "$url" >/dev/null; then echo "ok   $url"; else echo "FAIL $url" >&2; failed=1; fi
-      done
-      exit $failed
-    - health
   args:
+    - health
     {{- toYaml . | nindent 4 }}
-  {{- include "nova-services.testContainerBase" $ctx | nindent 2 }}
+  {{- include "nova-services.testContainerBase" $ | nindent 2 }}
 {{- end }}
 {{- end -}}

@@ -124,7 +124,7 @@ containers:
   - name: {{ .component }}
     image: {{ include "nova-common.image" (dict "ctx" $ctx "image" $ctx.Values.image "path" "image") }}
     imagePullPolicy: {{ $ctx.Values.image.pullPolicy }}
-    command: ["/bin/sh", "/etc/nova/{{ .script }}"]
+    command: {{ include "nova-common.scripts.command" (dict "ctx" $ctx "script" .script) }}
     env:
       {{- include "postgres-ha.clientEnv" $ctx | nindent 6 }}
       {{- .env | nindent 6 }}
@@ -133,14 +133,11 @@ containers:
     securityContext:
       {{- include "nova-common.containerSecurityContext" (dict "ctx" $ctx "override" $ctx.Values.containerSecurityContext) | nindent 6 }}
     volumeMounts:
-      - name: scripts
-        mountPath: /etc/nova
+      {{- include "nova-common.scripts.volumeMount" $ctx | nindent 6 }}
       - name: tmp
         mountPath: /tmp
 volumes:
-  - name: scripts
-    configMap:
-      name: {{ include "nova-common.componentName" (dict "ctx" $ctx "component" "ensure") }}
+  {{- include "nova-common.scripts.volume" $ctx | nindent 2 }}
   - name: tmp
     emptyDir: {}
 {{- end -}}

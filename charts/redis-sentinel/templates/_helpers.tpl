@@ -88,9 +88,7 @@
 - name: config
   mountPath: /etc/redis
   readOnly: true
-- name: scripts
-  mountPath: /scripts
-  readOnly: true
+{{ include "nova-common.scripts.volumeMount" . }}
 - name: auth
   mountPath: {{ include "redis-sentinel.authDir" . }}
   readOnly: true
@@ -111,15 +109,15 @@ Args: dict "ctx" $ "check" "redis"|"sentinel"
 {{- $ready := ternary "redis-ready" "sentinel" (eq .check "redis") -}}
 startupProbe:
   exec:
-    command: ["sh", "/scripts/probe.sh", {{ $live | quote }}]
+    command: ["sh", "{{ include "nova-common.scripts.dir" . }}/probe.sh", {{ $live | quote }}]
   {{- toYaml $p.startup | nindent 2 }}
 livenessProbe:
   exec:
-    command: ["sh", "/scripts/probe.sh", {{ $live | quote }}]
+    command: ["sh", "{{ include "nova-common.scripts.dir" . }}/probe.sh", {{ $live | quote }}]
   {{- toYaml $p.liveness | nindent 2 }}
 readinessProbe:
   exec:
-    command: ["sh", "/scripts/probe.sh", {{ $ready | quote }}]
+    command: ["sh", "{{ include "nova-common.scripts.dir" . }}/probe.sh", {{ $ready | quote }}]
   {{- toYaml $p.readiness | nindent 2 }}
 {{- end -}}
 
