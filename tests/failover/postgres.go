@@ -6,9 +6,11 @@ package failover
 //
 // How a render becomes processes:
 //   - The chart is rendered with a profile and patroni.configDir set to a
-//     directory of the test (the value that says where the ConfigMap is
-//     mounted); the patroni ConfigMap plus ensure.sql are written there with
-//     the projected volume's mode, as the pod sees them.
+//     directory of the test (the value that says where the config volume is
+//     mounted); the ConfigMaps that volume projects (patroni.yml and the
+//     scripts) are written there with the volume's mode, as the pod sees
+//     them. Every ConfigMap is also written to a directory of its own for
+//     the one-shot pods, whose commands are pointed there (pods.go).
 //   - Each container's env is taken as the kubelet would build it: fieldRefs
 //     from the pod's identity (name, namespace, pod IP = the member's loopback
 //     address), secretKeyRefs from the rendered Secret, $(VAR) expanded. The
@@ -16,7 +18,7 @@ package failover
 //     etcd members, which it resolves itself) and directories (data dirs,
 //     pgpass), through the PATRONI_*/ETCD_* env the chart documents.
 //   - Member i of PostgreSQL listens on base+11+i (PostgreSQL 5432, Patroni
-//     8008), etcd member i on base+21+i (2379/2380), base being a random
+//     8008), etcd member i on base+21+i (the rendered ports), base being a random
 //     127.x.y. network so that parallel runs do not meet.
 //   - PostgreSQL refuses to run as root: when the test runs as root, Patroni
 //     (and so PostgreSQL) runs as Debian's `postgres` user (created by
@@ -36,24 +38,19 @@ package failover
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/user"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -82,14 +79,16 @@ type pgCluster struct {
 	hosts     []string // their loopback addresses
 	etcdNames []string
 	etcdHosts []string
-	dns       map[string]string // rendered DNS names of the etcd members -> addresses
+	dns       resolver // rendered DNS names of the etcd members -> addresses
 
 	pg          corev1.Container // the rendered postgres container
 	etcdC       corev1.Container // the rendered etcd container
 	podLabels   map[string]string
 	pgPort      string
 	restPort    string
-	readiness   string // Patroni readiness path of the rendered probe
+	etcdPort    string            // etcd's client port
+	configMaps  map[string]string // rendered ConfigMap name -> its files on disk
+	readiness   string            // Patroni readiness path of the rendered probe
 	grace       time.Duration
 	services    map[string]map[string]string // primary/replicas Service selectors
 	secrets     map[string]*corev1.Secret
@@ -162,6 +161,7 @@ func newPostgresCluster(t *testing.T, profile string) *pgCluster {
 		c.grace = time.Duration(*g) * time.Second
 	}
 	c.pgPort, c.restPort = containerPort(t, c.pg, "postgres"), containerPort(t, c.pg, "patroni")
+	c.etcdPort = containerPort(t, c.etcdC, "client")
 	if p := c.pg.ReadinessProbe; p != nil && p.HTTPGet != nil {
 		c.readiness = p.HTTPGet.Path
 		if p.TimeoutSeconds > 0 {
@@ -181,19 +181,25 @@ func newPostgresCluster(t *testing.T, profile string) *pgCluster {
 	c.testPod = render.Get[*corev1.Pod](t, m, "nova-postgres-ha-test")
 	c.ensureJob = render.Get[*batchv1.Job](t, m, "nova-postgres-ha-ensure")
 
-	// The config volume: the patroni ConfigMap and ensure.sql, as projected.
+	// The config volume: the ConfigMaps it projects, with its mode.
 	patroniCM := render.Get[*corev1.ConfigMap](t, m, "nova-postgres-ha-patroni")
-	ensureCM := render.Get[*corev1.ConfigMap](t, m, "nova-postgres-ha-ensure")
-	mode := os.FileMode(0o555)
 	for _, v := range pgSet.Spec.Template.Spec.Volumes {
-		if v.Name == "config" && v.Projected != nil && v.Projected.DefaultMode != nil {
+		if v.Name != "config" || v.Projected == nil {
+			continue
+		}
+		mode := os.FileMode(0o644)
+		if v.Projected.DefaultMode != nil {
 			mode = os.FileMode(*v.Projected.DefaultMode)
 		}
+		for _, src := range v.Projected.Sources {
+			if src.ConfigMap == nil || len(src.ConfigMap.Items) > 0 {
+				t.Fatalf("config volume source %+v: the harness projects whole ConfigMaps only", src)
+			}
+			writeFiles(t, configDir, render.Get[*corev1.ConfigMap](t, m, src.ConfigMap.Name).Data, mode)
+		}
 	}
-	writeFiles(t, configDir, patroniCM.Data, mode)
-	writeFiles(t, configDir, map[string]string{"ensure.sql": ensureCM.Data["ensure.sql"]}, mode)
-	// The hook Job's and helm test's scripts volume: the ensure ConfigMap.
-	writeFiles(t, filepath.Join(c.dir, "ensure"), ensureCM.Data, 0o644)
+	// The hook Job's and helm test's volumes: every ConfigMap, one dir each.
+	c.configMaps = writeConfigMaps(t, render.All[*corev1.ConfigMap](m), filepath.Join(c.dir, "configmaps"))
 	if err := yaml.Unmarshal([]byte(patroniCM.Data["patroni.yml"]), &c.patroniConf); err != nil {
 		t.Fatalf("patroni.yml: %v", err)
 	}
@@ -211,7 +217,7 @@ func newPostgresCluster(t *testing.T, profile string) *pgCluster {
 		c.names = append(c.names, fmt.Sprintf("%s-%d", pgSet.Name, i))
 		c.hosts = append(c.hosts, fmt.Sprintf("%s%d", base, 11+i))
 	}
-	c.dns = map[string]string{}
+	c.dns = resolver{}
 	for i := 0; i < int(*etcdSet.Spec.Replicas); i++ {
 		name := fmt.Sprintf("%s-%d", etcdSet.Name, i)
 		c.etcdNames = append(c.etcdNames, name)
@@ -252,44 +258,6 @@ func pgTestDir(t *testing.T) string {
 	return dir
 }
 
-func writeFiles(t *testing.T, dir string, files map[string]string, mode os.FileMode) {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, data := range files {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(p, mode); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-func containerPort(t *testing.T, c corev1.Container, name string) string {
-	t.Helper()
-	for _, p := range c.Ports {
-		if p.Name == name {
-			return strconv.Itoa(int(p.ContainerPort))
-		}
-	}
-	t.Fatalf("container %s has no port %q", c.Name, name)
-	return ""
-}
-
-func envValue(t *testing.T, c corev1.Container, name string) string {
-	t.Helper()
-	for _, e := range c.Env {
-		if e.Name == name && e.ValueFrom == nil {
-			return e.Value
-		}
-	}
-	t.Fatalf("container %s has no literal env %s", c.Name, name)
-	return ""
-}
-
 func (c *pgCluster) secretRef(t *testing.T, ctr corev1.Container, name string) string {
 	t.Helper()
 	for _, e := range ctr.Env {
@@ -306,27 +274,6 @@ func (c *pgCluster) secretValue(t testing.TB, ref *corev1.SecretKeySelector) str
 	return secretValue(t, c.secrets, ref)
 }
 
-// secretValue is one key of one of the rendered Secrets.
-func secretValue(t testing.TB, secrets map[string]*corev1.Secret, ref *corev1.SecretKeySelector) string {
-	t.Helper()
-	s, ok := secrets[ref.Name]
-	if !ok {
-		t.Fatalf("env refers to Secret %s, which the render lacks", ref.Name)
-	}
-	v, ok := s.Data[ref.Key]
-	if !ok {
-		v2, ok2 := s.StringData[ref.Key]
-		if !ok2 {
-			t.Fatalf("Secret %s has no key %s", ref.Name, ref.Key)
-		}
-		return v2
-	}
-	return string(v)
-}
-
-// pod is what the kubelet knows of a pod and a container's env may refer to.
-type pod struct{ name, ip string }
-
 // podEnv is a container's rendered env as the kubelet builds it (kubeletEnv)
 // with this cluster's namespace and rendered Secrets.
 func (c *pgCluster) podEnv(t testing.TB, ctr corev1.Container, p pod) []string {
@@ -334,169 +281,8 @@ func (c *pgCluster) podEnv(t testing.TB, ctr corev1.Container, p pod) []string {
 	return kubeletEnv(t, ctr, p, c.ns, c.secrets)
 }
 
-// kubeletEnv is a container's rendered env as the kubelet builds it:
-// fieldRefs from the pod, secretKeyRefs from the given Secrets, $(VAR)
-// references to earlier variables expanded.
-func kubeletEnv(t testing.TB, ctr corev1.Container, p pod, ns string, secrets map[string]*corev1.Secret) []string {
-	t.Helper()
-	vars := map[string]string{}
-	var env []string
-	for _, e := range ctr.Env {
-		v := e.Value
-		switch {
-		case e.ValueFrom == nil:
-			v = expandVars(v, vars)
-		case e.ValueFrom.FieldRef != nil:
-			switch e.ValueFrom.FieldRef.FieldPath {
-			case "metadata.name":
-				v = p.name
-			case "metadata.namespace":
-				v = ns
-			case "status.podIP":
-				v = p.ip
-			default:
-				t.Fatalf("env %s: field %s is not known to the harness", e.Name, e.ValueFrom.FieldRef.FieldPath)
-			}
-		case e.ValueFrom.SecretKeyRef != nil:
-			v = secretValue(t, secrets, e.ValueFrom.SecretKeyRef)
-		default:
-			t.Fatalf("env %s: source %+v is not known to the harness", e.Name, e.ValueFrom)
-		}
-		vars[e.Name] = v
-		env = append(env, e.Name+"="+v)
-	}
-	return env
-}
-
-// expandVars expands $(NAME) as Kubernetes does: defined names only, $$ escapes.
-func expandVars(s string, vars map[string]string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '$' || i+1 >= len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		switch s[i+1] {
-		case '$':
-			b.WriteByte('$')
-			i++
-			continue
-		case '(':
-			if end := strings.IndexByte(s[i+2:], ')'); end >= 0 {
-				name := s[i+2 : i+2+end]
-				if v, ok := vars[name]; ok {
-					b.WriteString(v)
-					i += 2 + end
-					continue
-				}
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-// resolve replaces the rendered DNS names of the etcd members by their
-// addresses: the test is the cluster's DNS.
-func (c *pgCluster) resolve(s string) string {
-	for name, ip := range c.dns {
-		s = strings.ReplaceAll(s, name, ip)
-	}
-	return s
-}
-
-// withHost replaces the host of a rendered host:port (0.0.0.0, *) by host.
-func withHost(hostPort, host string) string {
-	_, port, err := net.SplitHostPort(hostPort)
-	if err != nil {
-		return hostPort
-	}
-	return net.JoinHostPort(host, port)
-}
-
 func (c *pgCluster) memberDir(i int) string { return filepath.Join(c.dir, fmt.Sprintf("member-%d", i)) }
 func (c *pgCluster) dataDir(i int) string   { return filepath.Join(c.memberDir(i), "data") }
-
-// ---- etcd
-
-func (c *pgCluster) etcdEnv(i int) []string {
-	env := c.podEnv(c.t, c.etcdC, pod{name: c.etcdNames[i], ip: c.etcdHosts[i]})
-	for j, kv := range env {
-		env[j] = c.resolve(kv) // advertised and initial-cluster URLs name members by DNS
-	}
-	for _, kv := range env {
-		name, value, _ := strings.Cut(kv, "=")
-		switch name {
-		case "ETCD_LISTEN_PEER_URLS", "ETCD_LISTEN_CLIENT_URLS":
-			// Each member its own address instead of 0.0.0.0 (same ports).
-			env = append(env, name+"="+strings.ReplaceAll(value, "0.0.0.0", c.etcdHosts[i]))
-		}
-	}
-	return append(env, "ETCD_DATA_DIR="+filepath.Join(c.dir, fmt.Sprintf("etcd-%d", i), "data"))
-}
-
-// startEtcd starts etcd member i with the rendered flags (env).
-func (c *pgCluster) startEtcd(i int) {
-	c.t.Helper()
-	if err := os.MkdirAll(filepath.Join(c.dir, fmt.Sprintf("etcd-%d", i)), 0o700); err != nil {
-		c.t.Fatal(err)
-	}
-	argv := append([]string{filepath.Base(c.etcdC.Command[0])}, c.etcdC.Command[1:]...)
-	argv = append(argv, c.etcdC.Args...)
-	c.etcd[i] = start(c.t, c.dir, fmt.Sprintf("etcd-%d", i), c.etcdEnv(i), argv...)
-}
-
-func (c *pgCluster) killEtcd(i int) { c.etcd[i].kill() }
-
-func (c *pgCluster) etcdRunning(i int) bool { return c.etcd[i] != nil && !c.etcd[i].exited() }
-
-// etcdHealthy: the running members answer /health with a leader.
-func (c *pgCluster) etcdHealthy(t testing.TB, timeout time.Duration) {
-	t.Helper()
-	err := eventually(timeout, 200*time.Millisecond, func() error {
-		for i := range c.etcdHosts {
-			if !c.etcdRunning(i) {
-				continue
-			}
-			var h struct{ Health string }
-			if err := c.getJSON("http://"+net.JoinHostPort(c.etcdHosts[i], "2379")+"/health", &h); err != nil {
-				return fmt.Errorf("etcd %d: %w", i, err)
-			}
-			if h.Health != "true" {
-				return fmt.Errorf("etcd %d: health %q", i, h.Health)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("etcd not healthy: %v", err)
-	}
-}
-
-// etcdLeader is the member that is etcd's Raft leader, -1 when unknown.
-func (c *pgCluster) etcdLeader() int {
-	for i := range c.etcdHosts {
-		if !c.etcdRunning(i) {
-			continue
-		}
-		var st struct {
-			Header struct {
-				MemberID string `json:"member_id"`
-			} `json:"header"`
-			Leader string `json:"leader"`
-		}
-		resp, err := c.http.Post("http://"+net.JoinHostPort(c.etcdHosts[i], "2379")+"/v3/maintenance/status", "application/json", strings.NewReader("{}"))
-		if err != nil {
-			continue
-		}
-		err = json.NewDecoder(resp.Body).Decode(&st)
-		resp.Body.Close()
-		if err == nil && st.Leader != "" && st.Header.MemberID == st.Leader {
-			return i
-		}
-	}
-	return -1
-}
 
 // ---- Patroni and PostgreSQL
 
@@ -507,7 +293,7 @@ func (c *pgCluster) memberEnv(i int) []string {
 	env := c.podEnv(c.t, c.pg, pod{name: c.names[i], ip: c.hosts[i]})
 	var etcdHosts []string
 	for _, h := range c.patroniConf.Etcd3.Hosts {
-		etcdHosts = append(etcdHosts, c.resolve(h))
+		etcdHosts = append(etcdHosts, c.dns.resolve(h))
 	}
 	return append(env,
 		"HOME="+c.memberDir(i),
@@ -889,260 +675,16 @@ func (c *pgCluster) missing(t testing.TB, i int, ids []int64) int {
 	return len(ids) - n
 }
 
-// ---- the writer
-
-// pgAck is one write that PostgreSQL acknowledged (committed).
-type pgAck struct {
-	id     int64
-	at     time.Time
-	member int
-}
-
-// pgWriter is an application: it writes one row at a time through the
-// primary Service as the application role, reconnecting after an error,
-// and records every acknowledged id.
-type pgWriter struct {
-	c      *pgCluster
-	stopCh chan struct{}
-	done   chan struct{}
-	mu     sync.Mutex
-	acks   []pgAck
-	failed int
-}
-
-func (c *pgCluster) startWriter() *pgWriter {
-	w := &pgWriter{c: c, stopCh: make(chan struct{}), done: make(chan struct{})}
-	go w.run()
-	return w
-}
-
-func (w *pgWriter) run() {
-	defer close(w.done)
-	var conn *pgx.Conn
-	member := -1
-	defer func() {
-		if conn != nil {
-			conn.Close(context.Background())
-		}
-	}()
-	for {
-		select {
-		case <-w.stopCh:
-			return
-		default:
-		}
-		if conn == nil {
-			eps := w.c.endpoints("primary")
-			if len(eps) == 0 {
-				time.Sleep(20 * time.Millisecond)
-				continue
-			}
-			member = eps[mrand.IntN(len(eps))]
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			var err error
-			conn, err = w.c.conn(ctx, member, true, w.c.writeDB())
-			cancel()
-			if err != nil {
-				conn = nil
-				w.fail()
-				time.Sleep(20 * time.Millisecond)
-				continue
-			}
-		}
-		id := w.c.nextID.Add(1)
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, err := conn.Exec(ctx, "INSERT INTO failover_writes (id) VALUES ($1)", id)
-		cancel()
-		if err != nil {
-			conn.Close(context.Background())
-			conn = nil
-			w.fail()
-			continue
-		}
-		w.mu.Lock()
-		w.acks = append(w.acks, pgAck{id: id, at: time.Now(), member: member})
-		w.mu.Unlock()
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func (w *pgWriter) fail() { w.mu.Lock(); w.failed++; w.mu.Unlock() }
-
-// firstAck waits (bounded) for the first write acknowledged after t0 by a
-// member other than not.
-func (w *pgWriter) firstAck(t0 time.Time, not int, timeout time.Duration) (pgAck, bool) {
-	var found pgAck
-	err := eventually(timeout, 10*time.Millisecond, func() error {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		for _, a := range w.acks {
-			if a.at.After(t0) && a.member != not {
-				found = a
-				return nil
-			}
-		}
-		return errors.New("no write yet")
-	})
-	return found, err == nil
-}
-
-// stop ends the writer and returns the acknowledged ids and the longest
-// time without an acknowledged write.
-func (w *pgWriter) stop() (ids []int64, gap time.Duration, failed int) {
-	close(w.stopCh)
-	<-w.done
-	for j, a := range w.acks {
-		ids = append(ids, a.id)
-		if j > 0 && a.at.Sub(w.acks[j-1].at) > gap {
-			gap = a.at.Sub(w.acks[j-1].at)
-		}
-	}
-	return ids, gap, w.failed
-}
-
-// ---- scenarios (the tests and the benchmark run these)
-
-// pgFailover is one measured failover.
-type pgFailover struct {
-	old, leader int
-	recovery    time.Duration // fault to the first write acknowledged by the new leader
-	gap         time.Duration // longest time without an acknowledged write
-	acked, lost int
-	failed      int // writes refused or connections failed meanwhile
-}
-
-// bootstrap starts etcd and all members at once (as the StatefulSets do
-// with Parallel pod management) and waits for a stable cluster.
-func (c *pgCluster) bootstrap(t testing.TB) int {
-	t.Helper()
-	for i := range c.etcdHosts {
-		c.startEtcd(i)
-	}
-	c.etcdHealthy(t, 30*time.Second)
-	started := time.Now()
-	for i := range c.hosts {
-		c.startMember(i)
-	}
-	c.waitReplicasCloned(t, 120*time.Second)
-	leader := c.stable(t, 60*time.Second)
-	t.Logf("PostgreSQL bootstrap: one leader and %d streaming replicas %.1f s after start", len(c.hosts)-1, time.Since(started).Seconds())
-	c.prepareWrites(t, leader)
-	return leader
-}
-
-// waitReplicasCloned waits until no member is still being cloned from the
-// leader (patroni.yml asks pg_basebackup for a fast checkpoint: seconds).
-func (c *pgCluster) waitReplicasCloned(t testing.TB, timeout time.Duration) {
-	t.Helper()
-	err := eventually(timeout, 200*time.Millisecond, func() error {
-		leader, cloning := -1, false
-		for i := range c.hosts {
-			s, err := c.status(i)
-			if err != nil {
-				return fmt.Errorf("member %d: %w", i, err)
-			}
-			if s.leader() && s.State == "running" {
-				leader = i
-			}
-			if s.State == "creating replica" || s.State == "stopped" || s.State == "starting" {
-				cloning = true
-			}
-		}
-		if leader < 0 || !cloning {
-			if leader < 0 {
-				return errors.New("no leader yet")
-			}
-			return nil
-		}
-		return errors.New("replicas are being cloned")
-	})
-	if err != nil {
-		t.Fatalf("replicas not cloned: %v", err)
-	}
-}
-
-// failLeader runs a writer, applies fault to the leader and measures: the
-// time to the first write acknowledged by a new leader, and the acknowledged
-// rows the new leader lacks.
-func (c *pgCluster) failLeader(t testing.TB, fault func(leader int)) pgFailover {
-	t.Helper()
-	old := c.stable(t, 60*time.Second)
-	w := c.startWriter()
-	if _, ok := w.firstAck(time.Now(), -1, 10*time.Second); !ok {
-		w.stop()
-		t.Fatal("the writer cannot write before the fault")
-	}
-	time.Sleep(2 * time.Second)
-	faulted := time.Now()
-	fault(old)
-	first, ok := w.firstAck(faulted, old, 60*time.Second)
-	time.Sleep(500 * time.Millisecond)
-	ids, gap, failed := w.stop()
-	if !ok {
-		t.Fatalf("no write acknowledged by a new leader within 60 s of the fault (%d acknowledged before)", len(ids))
-	}
-	r := pgFailover{old: old, recovery: first.at.Sub(faulted), gap: gap, acked: len(ids), failed: failed}
-	r.leader = c.stable(t, 60*time.Second)
-	if r.leader == old {
-		t.Fatalf("member %d is still the leader", old)
-	}
-	r.lost = c.missing(t, r.leader, ids)
-	return r
-}
-
-// killLeader: SIGKILL to the leader's Patroni and PostgreSQL.
-func (c *pgCluster) killLeader(t testing.TB) pgFailover {
-	return c.failLeader(t, c.killMember)
-}
-
-// stopLeader: the leader's pod is deleted (SIGTERM to Patroni).
-func (c *pgCluster) stopLeader(t testing.TB) pgFailover {
-	return c.failLeader(t, c.stopMember)
-}
-
-// rejoin restarts a stopped member and waits until it streams from the
-// leader; it returns the time that took and the member's log of this start.
-func (c *pgCluster) rejoin(t testing.TB, i int) (time.Duration, string) {
-	t.Helper()
-	logPath := filepath.Join(c.dir, fmt.Sprintf("patroni-%d.log", i))
-	var offset int64
-	if st, err := os.Stat(logPath); err == nil {
-		offset = st.Size()
-	}
-	started := time.Now()
-	c.startMember(i)
-	leader := c.stable(t, 90*time.Second)
-	took := time.Since(started)
-	if leader == i {
-		t.Errorf("restarted member %d came back as the leader", i)
-	}
-	data, _ := os.ReadFile(logPath)
-	if int64(len(data)) >= offset {
-		data = data[offset:]
-	}
-	return took, string(data)
-}
-
 // ---- client scripts of the chart
 
 // runClientPod runs a rendered one-shot pod (the hook Job, the helm test) as
-// a process: its command with the scripts volume at c.dir/ensure, its env,
-// and the given address overrides. It returns the exit code and output.
+// a process: its command with its ConfigMap volumes where the test wrote
+// them, its env, and the given address overrides. It returns the exit code
+// and output.
 func (c *pgCluster) runClientPod(t testing.TB, name string, spec corev1.PodSpec, overrides ...string) (int, string) {
 	t.Helper()
 	ctr := spec.Containers[0]
-	argv := append(append([]string{}, ctr.Command...), ctr.Args...)
-	for _, m := range ctr.VolumeMounts {
-		for _, v := range spec.Volumes {
-			if v.Name == m.Name && v.ConfigMap != nil && v.ConfigMap.Name == "nova-postgres-ha-ensure" {
-				for j, a := range argv {
-					if strings.HasPrefix(a, m.MountPath+"/") {
-						argv[j] = filepath.Join(c.dir, "ensure", strings.TrimPrefix(a, m.MountPath+"/"))
-					}
-				}
-			}
-		}
-	}
+	argv := onHost(append(append([]string{}, ctr.Command...), ctr.Args...), mountDirs(spec, ctr, c.configMaps))
 	env := append(c.podEnv(t, ctr, pod{name: name, ip: "127.0.0.1"}), overrides...)
 	logPath := filepath.Join(c.dir, name+".log")
 	_ = os.Remove(logPath)
@@ -1170,102 +712,4 @@ func (c *pgCluster) dumpLogsOnFailure() {
 		c.t.Logf("--- %s\n%s", filepath.Base(l), strings.Join(lines, "\n"))
 	}
 	c.t.Logf("--- label patches: %v", c.api.history())
-}
-
-// ---- the fake Kubernetes API of the role-label callback
-
-// kubeAPI answers the pod PATCHes of role-label.sh over TLS and records the
-// labels of each pod; anything else is refused and recorded as an error.
-type kubeAPI struct {
-	srv              *httptest.Server
-	saDir            string
-	token, namespace string
-	mu               sync.Mutex
-	podLabels        map[string]map[string]string
-	patches          []labelPatch
-	errors           []string
-}
-
-type labelPatch struct {
-	Pod, Label, Value string
-	At                time.Time
-}
-
-func (p labelPatch) String() string { return fmt.Sprintf("%s %s=%s", p.Pod, p.Label, p.Value) }
-
-func newKubeAPI(t *testing.T, saDir, namespace string) *kubeAPI {
-	t.Helper()
-	tok := make([]byte, 16)
-	_, _ = rand.Read(tok)
-	a := &kubeAPI{saDir: saDir, token: hex.EncodeToString(tok), namespace: namespace, podLabels: map[string]map[string]string{}}
-	a.srv = httptest.NewTLSServer(http.HandlerFunc(a.serve))
-	t.Cleanup(a.srv.Close)
-	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: a.srv.Certificate().Raw})
-	writeFiles(t, saDir, map[string]string{"token": a.token, "ca.crt": string(ca), "namespace": namespace}, 0o644)
-	return a
-}
-
-func (a *kubeAPI) serve(w http.ResponseWriter, r *http.Request) {
-	refuse := func(code int, format string, args ...any) {
-		a.mu.Lock()
-		a.errors = append(a.errors, fmt.Sprintf("%s %s: ", r.Method, r.URL.Path)+fmt.Sprintf(format, args...))
-		a.mu.Unlock()
-		http.Error(w, "refused", code)
-	}
-	prefix := "/api/v1/namespaces/" + a.namespace + "/pods/"
-	podName := strings.TrimPrefix(r.URL.Path, prefix)
-	switch {
-	case r.Header.Get("Authorization") != "Bearer "+a.token:
-		refuse(http.StatusUnauthorized, "bad token")
-		return
-	case r.Method != http.MethodPatch || !strings.HasPrefix(r.URL.Path, prefix) || podName == "" || strings.Contains(podName, "/"):
-		refuse(http.StatusNotFound, "not a pod patch")
-		return
-	case r.Header.Get("Content-Type") != "application/merge-patch+json":
-		refuse(http.StatusUnsupportedMediaType, "content type %q", r.Header.Get("Content-Type"))
-		return
-	}
-	var patch struct {
-		Metadata struct {
-			Labels map[string]string `json:"labels"`
-		} `json:"metadata"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&patch); err != nil || len(patch.Metadata.Labels) == 0 {
-		refuse(http.StatusBadRequest, "body: %v", err)
-		return
-	}
-	a.mu.Lock()
-	if a.podLabels[podName] == nil {
-		a.podLabels[podName] = map[string]string{}
-	}
-	for k, v := range patch.Metadata.Labels {
-		a.podLabels[podName][k] = v
-		a.patches = append(a.patches, labelPatch{Pod: podName, Label: k, Value: v, At: time.Now()})
-	}
-	labels, _ := json.Marshal(a.podLabels[podName])
-	a.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprintf(w, `{"kind":"Pod","apiVersion":"v1","metadata":{"name":%q,"namespace":%q,"labels":%s}}`, podName, a.namespace, labels)
-}
-
-func (a *kubeAPI) labels(podName string) map[string]string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	out := map[string]string{}
-	for k, v := range a.podLabels[podName] {
-		out[k] = v
-	}
-	return out
-}
-
-func (a *kubeAPI) history() []labelPatch {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]labelPatch(nil), a.patches...)
-}
-
-func (a *kubeAPI) refused() []string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]string(nil), a.errors...)
 }

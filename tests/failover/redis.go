@@ -17,21 +17,34 @@ import (
 )
 
 // redisCluster is the redis-sentinel chart's render running as processes:
-// member i listens on its own loopback address with the chart's ports.
+// member i listens on its own loopback address with the chart's ports. The
+// env, commands, preStop hook and grace period are the render's, built as
+// the kubelet would (pods.go); the test overrides only addresses and
+// directories, through the variables common.sh documents.
 type redisCluster struct {
-	t          *testing.T
-	dir        string
-	password   string
-	hosts      []string          // member addresses, in ordinal order
-	env        map[string]string // the redis container's rendered env
-	haproxyEnv map[string]string // the HAProxy container's rendered env
-	redisPort  string
-	sentPort   string
-	master     string // Sentinel master name
-	redis      []*process
-	sentinel   []*process
-	haproxy    *process
-	haAddr     string
+	t         *testing.T
+	dir       string
+	ns        string
+	password  string
+	names     []string // member pod names, in ordinal order
+	hosts     []string // their addresses
+	dns       resolver // the members' rendered DNS names -> addresses
+	services  map[string]string
+	secrets   map[string]*corev1.Secret
+	sts       *appsv1.StatefulSet
+	redisC    corev1.Container
+	sentinelC corev1.Container
+	haproxyD  *appsv1.Deployment
+	testPod   *corev1.Pod
+	cmDirs    map[string]string // rendered ConfigMap name -> its files on disk
+	grace     time.Duration
+	redisPort string
+	sentPort  string
+	master    string // Sentinel master name
+	redis     []*process
+	sentinel  []*process
+	haproxy   *process
+	haAddr    string
 }
 
 // newRedisCluster renders the chart with a profile and lays its config and
@@ -41,75 +54,85 @@ func newRedisCluster(t *testing.T, profile string) *redisCluster {
 	for cmd, pkg := range map[string]string{"redis-server": "redis-server", "redis-cli": "redis-tools", "haproxy": "haproxy"} {
 		need.Command(t, cmd, pkg)
 	}
-	m := render.Render(t, render.Options{Chart: "redis-sentinel", Profile: profile})
-	dir := t.TempDir()
+	c := &redisCluster{t: t, dir: t.TempDir(), ns: "nova"}
 	if d := os.Getenv("FAILOVER_KEEP_DIR"); d != "" {
-		dir = d
+		c.dir = d
 	}
-	for cm, sub := range map[string]string{"config": "config", "scripts": "scripts", "haproxy": "haproxy"} {
-		writeConfigMap(t, render.Get[*corev1.ConfigMap](t, m, "nova-redis-sentinel-"+cm), filepath.Join(dir, sub))
+	m := render.Render(t, render.Options{Chart: "redis-sentinel", Profile: profile, Namespace: c.ns})
+	c.cmDirs = writeConfigMaps(t, render.All[*corev1.ConfigMap](m), filepath.Join(c.dir, "configmaps"))
+	c.secrets = map[string]*corev1.Secret{}
+	for _, s := range render.All[*corev1.Secret](m) {
+		c.secrets[s.Name] = s
 	}
-	c := &redisCluster{t: t, dir: dir,
-		password: string(render.Get[*corev1.Secret](t, m, "nova-redis-sentinel-auth").Data["password"])}
-	if err := os.WriteFile(filepath.Join(dir, "password"), []byte(c.password), 0o600); err != nil {
+	c.password = string(render.Get[*corev1.Secret](t, m, "nova-redis-sentinel-auth").Data["password"])
+	if err := os.WriteFile(filepath.Join(c.dir, "password"), []byte(c.password), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	sts := render.Get[*appsv1.StatefulSet](t, m, "nova-redis-sentinel-redis")
-	c.env = literalEnv(sts.Spec.Template.Spec.Containers[0])
-	c.haproxyEnv = literalEnv(render.Get[*appsv1.Deployment](t, m, "nova-redis-sentinel-haproxy").Spec.Template.Spec.Containers[0])
-	c.redisPort, c.sentPort, c.master = c.env["REDIS_PORT"], c.env["SENTINEL_PORT"], c.env["SENTINEL_MASTER_NAME"]
-	// A loopback /24 of our own, so parallel runs do not meet.
+	c.sts = render.Get[*appsv1.StatefulSet](t, m, "nova-redis-sentinel-redis")
+	c.redisC, c.sentinelC = c.sts.Spec.Template.Spec.Containers[0], c.sts.Spec.Template.Spec.Containers[1]
+	if c.redisC.Name != "redis" || c.sentinelC.Name != "sentinel" {
+		t.Fatalf("containers %s, %s: want redis, sentinel", c.redisC.Name, c.sentinelC.Name)
+	}
+	if g := c.sts.Spec.Template.Spec.TerminationGracePeriodSeconds; g != nil {
+		c.grace = time.Duration(*g) * time.Second
+	}
+	c.haproxyD = render.Get[*appsv1.Deployment](t, m, "nova-redis-sentinel-haproxy")
+	c.testPod = render.Get[*corev1.Pod](t, m, "nova-redis-sentinel-test")
+	c.redisPort, c.sentPort = containerPort(t, c.redisC, "redis"), containerPort(t, c.sentinelC, "sentinel")
+	c.master = envValue(t, c.redisC, "SENTINEL_MASTER_NAME")
+	// A loopback /24 of our own, so parallel runs do not meet: members .11+i,
+	// HAProxy .20.
 	base := fmt.Sprintf("127.%d.%d.", 100+rand.IntN(100), 1+rand.IntN(250))
-	for i := 0; i < int(*sts.Spec.Replicas); i++ {
+	c.dns = resolver{}
+	for i := 0; i < int(*c.sts.Spec.Replicas); i++ {
+		c.names = append(c.names, fmt.Sprintf("%s-%d", c.sts.Name, i))
 		c.hosts = append(c.hosts, fmt.Sprintf("%s%d", base, 11+i))
+		c.dns[fmt.Sprintf("%s.%s.%s.svc.cluster.local", c.names[i], c.sts.Spec.ServiceName, c.ns)] = c.hosts[i]
 	}
 	c.haAddr = base + "20:" + c.redisPort
+	// What the Services' names reach here: the master Service is HAProxy,
+	// the Sentinel Service any member (the second).
+	c.services = map[string]string{"nova-redis-sentinel-master": hostOf(c.haAddr), "nova-redis-sentinel-sentinel": c.hosts[1]}
+	for name := range c.services {
+		render.Get[*corev1.Service](t, m, name)
+	}
 	c.redis = make([]*process, len(c.hosts))
 	c.sentinel = make([]*process, len(c.hosts))
 	t.Cleanup(c.dumpLogsOnFailure)
 	return c
 }
 
-func writeConfigMap(t *testing.T, cm *corev1.ConfigMap, dir string) {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, data := range cm.Data {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+// podEnv is a container's env as the kubelet builds it for pod name/ip, the
+// members' DNS names resolved, plus the given overrides (later entries win).
+func (c *redisCluster) podEnv(ctr corev1.Container, name, ip string, overrides ...string) []string {
+	c.t.Helper()
+	return append(c.dns.env(kubeletEnv(c.t, ctr, pod{name: name, ip: ip}, c.ns, c.secrets)), overrides...)
 }
 
-// literalEnv is a container's env with plain values (no fieldRef, no $(VAR)).
-func literalEnv(c corev1.Container) map[string]string {
-	env := map[string]string{}
-	for _, e := range c.Env {
-		if e.ValueFrom == nil && !strings.Contains(e.Value, "$(") {
-			env[e.Name] = e.Value
-		}
-	}
-	return env
-}
-
-// memberEnv is the rendered env plus what differs outside Kubernetes: this
-// member's address, the members' addresses and the directories.
-func (c *redisCluster) memberEnv(i int) []string {
+// memberEnv is member i's env of container ctr, plus what differs outside
+// Kubernetes: the listen and probe addresses and the directories.
+func (c *redisCluster) memberEnv(i int, ctr corev1.Container) []string {
 	data := filepath.Join(c.dir, fmt.Sprintf("member-%d", i))
-	var env []string
-	for k, v := range c.env {
-		env = append(env, k+"="+v)
-	}
-	// Later entries win.
-	return append(env,
-		"REDIS_SELF="+c.hosts[i], "REDIS_MEMBERS="+strings.Join(c.hosts, " "), "REDIS_BIND="+c.hosts[i],
-		"PROBE_HOST="+c.hosts[i], "REDIS_CONFIG_DIR="+filepath.Join(c.dir, "config"),
+	return c.podEnv(ctr, c.names[i], c.hosts[i],
+		"REDIS_BIND="+c.hosts[i], "PROBE_HOST="+c.hosts[i],
+		"REDIS_CONFIG_DIR="+c.cmDirs["nova-redis-sentinel-config"],
 		"REDIS_DATA_DIR="+filepath.Join(data, "data"), "REDIS_RUN_DIR="+filepath.Join(data, "run"),
 		"REDIS_PASSWORD_FILE="+filepath.Join(c.dir, "password"))
 }
 
-func (c *redisCluster) script(name string) string { return filepath.Join(c.dir, "scripts", name) }
+// command is a container's rendered command and args as they run here.
+func (c *redisCluster) command(spec corev1.PodSpec, ctr corev1.Container, argv ...string) []string {
+	if len(argv) == 0 {
+		argv = append(append([]string{}, ctr.Command...), ctr.Args...)
+	}
+	return onHost(argv, mountDirs(spec, ctr, c.cmDirs))
+}
+
+// startRedis starts member i's redis container as rendered.
+func (c *redisCluster) startRedis(i int) {
+	c.t.Helper()
+	c.redis[i] = start(c.t, c.dir, fmt.Sprintf("redis-%d", i), c.memberEnv(i, c.redisC), c.command(c.sts.Spec.Template.Spec, c.redisC)...)
+}
 
 // startMember starts member i's redis and sentinel with the chart's scripts.
 func (c *redisCluster) startMember(i int) {
@@ -117,8 +140,8 @@ func (c *redisCluster) startMember(i int) {
 	if err := os.MkdirAll(filepath.Join(c.dir, fmt.Sprintf("member-%d", i), "data"), 0o700); err != nil {
 		c.t.Fatal(err)
 	}
-	c.redis[i] = start(c.t, c.dir, fmt.Sprintf("redis-%d", i), c.memberEnv(i), "sh", c.script("start-redis.sh"))
-	c.sentinel[i] = start(c.t, c.dir, fmt.Sprintf("sentinel-%d", i), c.memberEnv(i), "sh", c.script("start-sentinel.sh"))
+	c.startRedis(i)
+	c.sentinel[i] = start(c.t, c.dir, fmt.Sprintf("sentinel-%d", i), c.memberEnv(i, c.sentinelC), c.command(c.sts.Spec.Template.Spec, c.sentinelC)...)
 }
 
 // killMember is a pod lost at once: SIGKILL to redis and sentinel.
@@ -127,36 +150,56 @@ func (c *redisCluster) killMember(i int) {
 	c.sentinel[i].kill()
 }
 
-// stopMember is a pod stopped by the kubelet: the preStop hook, then SIGTERM.
+// stopMember is a pod stopped by the kubelet: the preStop hook, then
+// SIGTERM, SIGKILL when the rendered grace period has run out.
 func (c *redisCluster) stopMember(i int, preStop bool) {
 	c.t.Helper()
+	deadline := time.Now().Add(c.grace)
 	if preStop {
 		c.preStop(i)
 	}
-	c.redis[i].stop(10 * time.Second)
-	c.sentinel[i].stop(10 * time.Second)
+	c.redis[i].stop(time.Until(deadline))
+	c.sentinel[i].stop(time.Until(deadline))
 }
 
-// preStop runs the redis container's preStop hook of member i to its end.
+// preStop runs the redis container's rendered preStop hook of member i to
+// its end (the kubelet gives it the grace period).
 func (c *redisCluster) preStop(i int) {
 	c.t.Helper()
-	p := start(c.t, c.dir, fmt.Sprintf("prestop-%d", i), c.memberEnv(i), "sh", c.script("switchover.sh"))
-	if !p.wait(40 * time.Second) {
-		c.t.Fatalf("preStop of member %d did not end", i)
+	hook := c.redisC.Lifecycle
+	if hook == nil || hook.PreStop == nil || hook.PreStop.Exec == nil {
+		c.t.Fatal("the redis container has no exec preStop hook")
+	}
+	argv := c.command(c.sts.Spec.Template.Spec, c.redisC, hook.PreStop.Exec.Command...)
+	p := start(c.t, c.dir, fmt.Sprintf("prestop-%d", i), c.memberEnv(i, c.redisC), argv...)
+	if !p.wait(c.grace) {
+		c.t.Fatalf("preStop of member %d did not end within the grace period (%s)", i, c.grace)
 	}
 }
 
+// startHAProxy starts the HAProxy container as rendered, on its own address.
 func (c *redisCluster) startHAProxy() {
-	var env []string
-	for k, v := range c.haproxyEnv {
-		env = append(env, k+"="+v)
+	spec := c.haproxyD.Spec.Template.Spec
+	ctr := spec.Containers[0]
+	env := c.podEnv(ctr, c.haproxyD.Name, hostOf(c.haAddr),
+		"HAPROXY_BIND="+c.haAddr, "HAPROXY_HEALTH_BIND="+hostOf(c.haAddr)+":"+containerPort(c.t, ctr, "health"))
+	c.haproxy = start(c.t, c.dir, "haproxy", env, c.command(spec, ctr)...)
+}
+
+// runHelmTest runs the chart's helm test pod to its end; its Service names
+// are what they reach here (c.services). It returns the exit code.
+func (c *redisCluster) runHelmTest() int {
+	c.t.Helper()
+	ctr := c.testPod.Spec.Containers[0]
+	env := c.podEnv(ctr, c.testPod.Name, "127.0.0.1", "REDIS_PASSWORD_FILE="+filepath.Join(c.dir, "password"))
+	for i, kv := range env {
+		if name, value, _ := strings.Cut(kv, "="); c.services[value] != "" {
+			env[i] = name + "=" + c.services[value]
+		}
 	}
-	// Later entries win: the addresses differ outside Kubernetes.
-	env = append(env, "HAPROXY_BIND="+c.haAddr, "HAPROXY_HEALTH_BIND="+hostOf(c.haAddr)+":8404", "REDIS_PASSWORD="+c.password)
-	for i, h := range c.hosts {
-		env = append(env, fmt.Sprintf("REDIS_MEMBER_%d=%s:%s", i, h, c.redisPort))
-	}
-	c.haproxy = start(c.t, c.dir, "haproxy", env, "haproxy", "-W", "-db", "-f", filepath.Join(c.dir, "haproxy", "haproxy.cfg"))
+	p := start(c.t, c.dir, "helm-test", env, c.command(c.testPod.Spec, ctr)...)
+	p.wait(20 * time.Second)
+	return p.cmd.ProcessState.ExitCode()
 }
 
 func (c *redisCluster) do(i int, args ...string) (any, error) {

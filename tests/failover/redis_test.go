@@ -42,14 +42,9 @@ func TestRedisSentinelFailover(t *testing.T) {
 		}); err != nil {
 			t.Error(err)
 		}
-		// The chart's helm test script, against these processes.
-		env := []string{"SENTINEL_HOST=" + c.hosts[1], "SENTINEL_PORT=" + c.sentPort, "SENTINEL_MASTER_NAME=" + c.master,
-			"EXPECTED_SENTINELS=3", "MASTER_HOST=" + hostOf(c.haAddr), "REDIS_PORT=" + c.redisPort,
-			"REDIS_PASSWORD_FILE=" + c.dir + "/password"}
+		// The chart's helm test pod, against these processes.
 		if err := eventually(15*time.Second, 500*time.Millisecond, func() error {
-			p := start(t, c.dir, "helm-test", env, "sh", c.script("helm-test.sh"))
-			p.wait(20 * time.Second)
-			if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+			if code := c.runHelmTest(); code != 0 {
 				return fmt.Errorf("helm-test.sh exited %d", code)
 			}
 			return nil
@@ -95,7 +90,7 @@ func TestRedisSentinelFailover(t *testing.T) {
 		w := startWriter(c)
 		time.Sleep(time.Second)
 		c.redis[old].kill()
-		c.redis[old] = start(t, c.dir, fmt.Sprintf("redis-%d", old), c.memberEnv(old), "sh", c.script("start-redis.sh"))
+		c.startRedis(old)
 		if err := eventually(30*time.Second, 50*time.Millisecond, func() error { return c.writeThroughHAProxy("after-crash") }); err != nil {
 			t.Fatalf("no write through HAProxy after the crash: %v", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -24,6 +25,12 @@ func checkServiceDSNs(t *testing.T, c *pgCluster, leader int) {
 	for _, s := range append(render.All[*corev1.Secret](m), userSecrets()...) {
 		if _, ok := c.secrets[s.Name]; !ok { // the data tier's Secrets stay the harness's
 			c.secrets[s.Name] = s
+		}
+	}
+	// The services' test pods mount their own chart's scripts.
+	for name, dir := range writeConfigMaps(t, render.All[*corev1.ConfigMap](m), filepath.Join(c.dir, "service-configmaps")) {
+		if _, ok := c.configMaps[name]; !ok {
+			c.configMaps[name] = dir
 		}
 	}
 	primary := render.Get[*corev1.Service](t, m, "nova-postgres-ha-primary")
@@ -46,7 +53,7 @@ func checkServiceDSNs(t *testing.T, c *pgCluster, leader int) {
 		}
 		resolved := strings.Replace(url, "@"+primaryHost+"/", "@"+net.JoinHostPort(c.hosts[leader], c.pgPort)+"/", 1)
 		code, out := c.runClientPod(t, p.Name, p.Spec, "DATABASE_URL="+resolved)
-		if code != 0 || !strings.Contains(out, "DATABASE_URL reaches database "+check.ctr.Args[0]) {
+		if code != 0 || !strings.Contains(out, "DATABASE_URL reaches database "+check.ctr.Args[len(check.ctr.Args)-1]) {
 			t.Errorf("%s's database check exited %d:\n%s", p.Name, code, out)
 		}
 		checked++
@@ -72,6 +79,7 @@ func checkServiceRedisURLs(t *testing.T, c *redisCluster) {
 	auth := secrets["nova-redis-sentinel-auth"].DeepCopy()
 	auth.Data = map[string][]byte{"password": []byte(c.password)}
 	secrets[auth.Name] = auth
+	scripts := writeConfigMaps(t, render.All[*corev1.ConfigMap](m), filepath.Join(c.dir, "service-configmaps"))
 	checked := 0
 	for _, check := range serviceChecks(m, "redis") {
 		p, ctr := check.pod, check.ctr
@@ -87,7 +95,8 @@ func checkServiceRedisURLs(t *testing.T, c *redisCluster) {
 			}
 			env = append(env, kv)
 		}
-		cmd := exec.Command(ctr.Command[0], append(ctr.Command[1:], ctr.Args...)...)
+		argv := onHost(append(append([]string{}, ctr.Command...), ctr.Args...), mountDirs(p.Spec, ctr, scripts))
+		cmd := exec.Command(argv[0], argv[1:]...)
 		cmd.Env = append(os.Environ(), env...)
 		out, err := cmd.CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "REDIS_URL answers PONG") {
