@@ -61,6 +61,14 @@ func TestInstallerFactsMatchTheRender(t *testing.T) {
 	if !selects(facts.Component("nova", facts.ComponentRedis), redis.Spec.Template.Labels) {
 		t.Error("facts.Component(redis) does not select the Redis pods (logs redis)")
 	}
+	// The Redis master: the pods plus the role label the sidecar sets.
+	master := map[string]string{facts.LabelRole: facts.RoleMaster}
+	for k, v := range redis.Spec.Template.Labels {
+		master[k] = v
+	}
+	if !selects(facts.RedisMaster("nova"), master) || selects(facts.RedisMaster("nova"), redis.Spec.Template.Labels) {
+		t.Errorf("facts.RedisMaster %q must select a Redis pod labelled %s=%s, and only then", facts.RedisMaster("nova"), facts.LabelRole, facts.RoleMaster)
+	}
 	sentinel := container(t, redis.Spec.Template.Spec, facts.SentinelContainer)
 	named := false
 	for _, p := range sentinel.Ports {

@@ -199,7 +199,7 @@ func TestPatroniConfiguration(t *testing.T) {
 			// The callbacks and post_bootstrap are paths beside patroni.yml:
 			// the config volume projects the whole scripts ConfigMap there.
 			scripts := render.Get[*corev1.ConfigMap](t, m, pgScripts).Data
-			for _, f := range []string{"role-label.sh", "post-bootstrap.sh", "start-postgres.sh", "ensure.sql"} {
+			for _, f := range []string{"role-label.sh", "label-pod.sh", "post-bootstrap.sh", "start-postgres.sh", "ensure.sql"} {
 				if scripts[f] == "" {
 					t.Errorf("ConfigMap %s lacks %s", pgScripts, f)
 				}
@@ -387,39 +387,11 @@ func TestRoleGrantsOnlyPodLabelling(t *testing.T) {
 	for _, profile := range pgProfiles {
 		t.Run(profile, func(t *testing.T) {
 			m := renderPG(t, profile, nil)
-			if n := len(render.All[*rbacv1.ClusterRole](m)) + len(render.All[*rbacv1.ClusterRoleBinding](m)); n != 0 {
-				t.Errorf("%d cluster-wide RBAC objects; the callback needs its namespace only", n)
-			}
-			roles := render.All[*rbacv1.Role](m)
-			if len(roles) != 1 {
-				t.Fatalf("%d Roles, want 1", len(roles))
-			}
-			allowed := map[string]bool{"get": true, "list": true, "patch": true}
-			for _, r := range roles[0].Rules {
-				if fmt.Sprint(r.APIGroups) != "[]" || fmt.Sprint(r.Resources) != "[pods]" {
-					t.Errorf("rule %+v: want pods in the core group only", r)
-				}
-				for _, v := range r.Verbs {
-					if !allowed[v] {
-						t.Errorf("verb %q beyond get/list/patch", v)
-					}
-				}
-				if !slices.Contains(r.Verbs, "patch") {
-					t.Errorf("rule %+v cannot patch pod labels", r)
-				}
-				for _, name := range r.ResourceNames {
-					if !strings.HasPrefix(name, pgSet+"-") {
-						t.Errorf("resource name %q is not a member pod", name)
-					}
-				}
+			if n := len(render.All[*rbacv1.Role](m)); n != 1 {
+				t.Fatalf("%d Roles, want 1", n)
 			}
 			sts := render.Get[*appsv1.StatefulSet](t, m, pgSet)
-			rb := render.Get[*rbacv1.RoleBinding](t, m, roles[0].Name)
-			sa := render.Get[*corev1.ServiceAccount](t, m, sts.Spec.Template.Spec.ServiceAccountName)
-			if rb.RoleRef.Kind != "Role" || rb.RoleRef.Name != roles[0].Name || len(rb.Subjects) != 1 ||
-				rb.Subjects[0].Name != sa.Name || rb.Subjects[0].Namespace != pgNS {
-				t.Errorf("RoleBinding %+v does not bind the Role to the postgres ServiceAccount", rb)
-			}
+			checkPodLabelRBAC(t, m, sts)
 			if p := sts.Spec.Template.Spec.AutomountServiceAccountToken; p == nil || !*p {
 				t.Error("postgres pods need their ServiceAccount token for the callback")
 			}

@@ -38,8 +38,12 @@ func TestRedisTopologyPerProfile(t *testing.T) {
 				t.Errorf("%d members, want 3", *sts.Spec.Replicas)
 			}
 			spec := sts.Spec.Template.Spec
-			if len(spec.Containers) != 2 {
-				t.Errorf("containers %d, want redis and sentinel", len(spec.Containers))
+			var names []string
+			for _, c := range spec.Containers {
+				names = append(names, c.Name)
+			}
+			if fmt.Sprint(names) != "[redis sentinel role-label]" {
+				t.Errorf("containers %v, want redis, sentinel and the role-label sidecar", names)
 			}
 			redis, sentinel := container(t, spec, "redis"), container(t, spec, "sentinel")
 			for _, c := range []corev1.Container{redis, sentinel} {

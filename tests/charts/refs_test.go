@@ -114,6 +114,9 @@ func unresolvedRefs(m *render.Manifest, external externalSecrets) []string {
 
 	var problems []string
 	for _, p := range podSpecs(m) {
+		// Kubernetes publishes its CA in every namespace (the projected
+		// ServiceAccount token volumes read it).
+		keysOf(configMaps, p.ns, "kube-root-ca.crt", "ca.crt")
 		fail := func(format string, args ...any) {
 			problems = append(problems, p.owner+": "+fmt.Sprintf(format, args...))
 		}

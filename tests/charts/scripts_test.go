@@ -240,6 +240,8 @@ func TestScriptsPassShellcheck(t *testing.T) {
 			}
 		}
 		shipped, _ := filepath.Glob(render.Path("charts", c, "files", "*.sh"))
+		rendered, _ := filepath.Glob(render.Path("charts", c, "files", "*.sh.tpl"))
+		shipped = append(shipped, rendered...)
 		if len(files) != len(shipped) || len(files) == 0 {
 			t.Fatalf("%s: %d scripts rendered, %d shipped", c, len(files), len(shipped))
 		}

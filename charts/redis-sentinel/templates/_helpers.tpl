@@ -126,3 +126,42 @@ HAProxy's role checks: no HAProxy routes to it when its address goes away. */}}
 {{- define "redis-sentinel.switchoverDrainMs" -}}
 {{- if .Values.haproxy.enabled }}{{ mul 3 .Values.haproxy.checkIntervalMs }}{{ else }}0{{ end -}}
 {{- end -}}
+
+{{/*
+The role-label sidecar (files/role-label.sh): it reads its pod's Redis with
+the password file and patches the pod with the token only it mounts.
+*/}}
+{{- define "redis-sentinel.roleLabelContainer" -}}
+{{- $v := .Values.roleLabel -}}
+name: role-label
+image: {{ include "nova-common.image" (dict "ctx" . "image" $v.image "path" "roleLabel.image") }}
+imagePullPolicy: {{ $v.image.pullPolicy }}
+command: {{ include "nova-common.scripts.command" (dict "ctx" . "script" "role-label.sh") }}
+env:
+  - name: REDIS_PORT
+    value: {{ .Values.redis.port | quote }}
+  - name: REDIS_PASSWORD_FILE
+    value: {{ include "redis-sentinel.passwordFile" . }}
+  - name: ROLE_LABEL_INTERVAL
+    value: {{ $v.intervalSeconds | quote }}
+  - name: ROLE_LABEL
+    value: {{ include "nova-common.roleLabel" . }}
+  - name: POD_NAME
+    valueFrom:
+      fieldRef:
+        fieldPath: metadata.name
+  - name: POD_NAMESPACE
+    valueFrom:
+      fieldRef:
+        fieldPath: metadata.namespace
+resources:
+  {{- toYaml $v.resources | nindent 2 }}
+securityContext:
+  {{- include "nova-common.containerSecurityContext" (dict "ctx" . "override" .Values.containerSecurityContext) | nindent 2 }}
+volumeMounts:
+  {{- include "nova-common.scripts.volumeMount" . | nindent 2 }}
+  - name: auth
+    mountPath: {{ include "redis-sentinel.authDir" . }}
+    readOnly: true
+  {{- include "nova-common.podLabel.tokenMount" . | nindent 2 }}
+{{- end -}}
