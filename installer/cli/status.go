@@ -60,14 +60,14 @@ func (o *StatusOptions) Run() error {
 	if err != nil {
 		return err
 	}
-	// The Sentinels name the Redis master; they are reached by
-	// port-forward. Without a REST config the master is "unknown (...)".
+	// The Redis master's label is cross-checked with a Sentinel, reached
+	// by port-forward; without a REST config the check says why not.
 	restConfig, configErr := o.env.Settings.RESTClientGetter().ToRESTConfig()
 	dial := status.PortForwardDialer(restConfig)
 	if configErr != nil {
 		dial = func(context.Context, string, string, int) (net.Conn, error) { return nil, configErr }
 	}
-	report, err := status.Collect(context.Background(), client, o.rel, release.ProfileLabel, status.WithRedisDialer(dial))
+	report, err := status.Collect(context.Background(), client, o.rel, release.ProfileLabel, status.WithSentinel(status.DialSentinels{Client: client, Dial: dial}))
 	if err != nil {
 		return err
 	}

@@ -77,6 +77,15 @@ func ChartComponent(release, chart, component string) string {
 	return labels.Set{LabelInstance: release, LabelName: chart, LabelComponent: component}.String()
 }
 
+// RoleMaster is the role label value of the Redis master's pod, which the
+// role-label sidecar of the redis-sentinel chart maintains.
+const RoleMaster = "master"
+
+// RedisMaster selects the Redis pod labelled master.
+func RedisMaster(release string) string {
+	return labels.Set{LabelInstance: release, LabelName: ChartRedis, LabelComponent: ComponentRedis, LabelRole: RoleMaster}.String()
+}
+
 // PostgresLeader selects the pod Patroni labelled leader.
 func PostgresLeader(release string) string {
 	return labels.Set{LabelInstance: release, LabelName: ChartPostgres, LabelRole: RolePrimary}.String()

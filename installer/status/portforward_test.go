@@ -2,7 +2,6 @@ package status
 
 import (
 	"context"
-	"github.com/nova-platform/nova/installer/resp"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nova-platform/nova/installer/resp"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -97,7 +98,7 @@ func TestRedisMasterThroughPortForward(t *testing.T) {
 	s := startFakeSentinel(t, testPassword, master("10.0.0.11", "master"))
 	api, a := startFakePortForwardAPI(t, s.addr)
 	c := fake.NewSimpleClientset(append(threePods(), authSecret(redisNS, "password", testPassword))...)
-	got, err := RedisMaster(context.Background(), c, PortForwardDialer(&rest.Config{Host: api.URL}), "nova", []string{redisNS})
+	got, err := SentinelMaster(context.Background(), c, PortForwardDialer(&rest.Config{Host: api.URL}), "nova", []string{redisNS})
 	require.NoError(t, err)
 	assert.Equal(t, "nova-redis-sentinel-redis-1", got)
 	a.mu.Lock()

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/nova-platform/nova/installer/resp"
 	"net"
 	"path"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/nova-platform/nova/installer/resp"
 
 	"github.com/nova-platform/nova/installer/facts"
 	corev1 "k8s.io/api/core/v1"
@@ -25,15 +26,80 @@ type Dialer func(ctx context.Context, namespace, pod string, port int) (net.Conn
 // sentinelTimeout bounds one Sentinel: the dial and both commands.
 var sentinelTimeout = 5 * time.Second
 
-// RedisMaster asks the release's Sentinels for the current Redis master and
-// returns the master's pod name (the address Sentinel reports when no pod of
-// the release has it). Redis has no role label like Patroni's, so the
-// Sentinels, which elect the master, are the source of truth. The Running
-// Redis pods in namespaces are tried in name order until one Sentinel answers;
-// each is reached with dial on its sentinel container's port and
-// authenticated with the password of the Secret mounted where the container
-// reads it.
-func RedisMaster(ctx context.Context, c kubernetes.Interface, dial Dialer, release string, namespaces []string) (string, error) {
+// Sentinel names the Redis master as the release's Sentinels see it: a pod
+// name, or the address they report when no pod of the release has it.
+type Sentinel interface {
+	Master(ctx context.Context, release string, namespaces []string) (string, error)
+}
+
+// DialSentinels is the Sentinel of the release's Redis pods, reached with
+// Dial (SentinelMaster).
+type DialSentinels struct {
+	Client kubernetes.Interface
+	Dial   Dialer
+}
+
+// Master implements Sentinel.
+func (s DialSentinels) Master(ctx context.Context, release string, namespaces []string) (string, error) {
+	return SentinelMaster(ctx, s.Client, s.Dial, release, namespaces)
+}
+
+// RedisMaster is the Redis master's pod: the Running pod, not being deleted, that the chart's
+// role-label sidecar labelled role=master, as kubectl get pods -l shows it.
+// A Sentinel, when given, cross-checks it; check says what the Sentinel saw
+// when it differs or could not be asked (empty when it agrees). Without one
+// labelled pod (the sidecar off, two labels in a failover) the Sentinel's
+// answer is the master.
+func RedisMaster(ctx context.Context, c kubernetes.Interface, s Sentinel, release string, namespaces []string) (master, check string, err error) {
+	var labelled []string
+	for _, ns := range namespaces {
+		list, err := c.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: facts.RedisMaster(release)})
+		if err != nil {
+			return "", "", fmt.Errorf("list Redis pods in %s: %w", ns, err)
+		}
+		for _, p := range list.Items {
+			// A pod being deleted is handing over (the preStop switchover).
+			if p.Status.Phase == corev1.PodRunning && p.DeletionTimestamp == nil {
+				labelled = append(labelled, p.Name)
+			}
+		}
+	}
+	sort.Strings(labelled)
+	label := fmt.Sprintf("%s=%s", facts.LabelRole, facts.RoleMaster)
+	if s == nil {
+		switch len(labelled) {
+		case 1:
+			return labelled[0], "", nil
+		case 0:
+			return "", "", fmt.Errorf("no running Redis pod is labelled %s", label)
+		default:
+			return "", "", fmt.Errorf("pods %s are all labelled %s", strings.Join(labelled, ", "), label)
+		}
+	}
+	fromSentinel, sentinelErr := s.Master(ctx, release, namespaces)
+	switch {
+	case len(labelled) == 1 && sentinelErr != nil:
+		return labelled[0], "not cross-checked: " + sentinelErr.Error(), nil
+	case len(labelled) == 1 && fromSentinel != labelled[0]:
+		return labelled[0], fmt.Sprintf("the Sentinels name %s: a failover is under way", fromSentinel), nil
+	case len(labelled) == 1:
+		return labelled[0], "", nil
+	case sentinelErr != nil:
+		return "", "", sentinelErr
+	case len(labelled) == 0:
+		return fromSentinel, fmt.Sprintf("from the Sentinels; no pod is labelled %s", label), nil
+	default:
+		return fromSentinel, fmt.Sprintf("from the Sentinels; pods %s are all labelled %s", strings.Join(labelled, ", "), label), nil
+	}
+}
+
+// SentinelMaster asks the release's Sentinels for the current Redis master
+// and returns the master's pod name (the address Sentinel reports when no pod
+// of the release has it). The Running Redis pods in namespaces are tried in
+// name order until one Sentinel answers; each is reached with dial on its
+// sentinel container's port and authenticated with the password of the
+// Secret mounted where the container reads it.
+func SentinelMaster(ctx context.Context, c kubernetes.Interface, dial Dialer, release string, namespaces []string) (string, error) {
 	var pods, running []corev1.Pod
 	for _, ns := range namespaces {
 		list, err := c.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: facts.ChartComponent(release, facts.ChartRedis, facts.ComponentRedis)})
@@ -283,12 +349,12 @@ func secretKeyOfFile(pod *corev1.Pod, container *corev1.Container, file string) 
 	return "", "", fmt.Errorf("no volume %s (password file %s)", mount.Name, file)
 }
 
-// redisMasterOrReason is RedisMaster for the report: the pod name, or
-// "unknown (<why>)".
-func redisMasterOrReason(ctx context.Context, c kubernetes.Interface, dial Dialer, release string, namespaces []string) string {
-	master, err := RedisMaster(ctx, c, dial, release, namespaces)
+// redisMasterOrReason is RedisMaster for the report: the pod name and the
+// cross-check's remark, or "unknown (<why>)".
+func redisMasterOrReason(ctx context.Context, c kubernetes.Interface, s Sentinel, release string, namespaces []string) (string, string) {
+	master, check, err := RedisMaster(ctx, c, s, release, namespaces)
 	if err != nil {
-		return "unknown (" + err.Error() + ")"
+		return "unknown (" + err.Error() + ")", ""
 	}
-	return master
+	return master, check
 }

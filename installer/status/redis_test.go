@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/nova-platform/nova/installer/resp"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +12,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nova-platform/nova/installer/facts"
+	"github.com/nova-platform/nova/installer/resp"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -192,7 +194,7 @@ func TestRedisMasterReportedAsAPodDNSName(t *testing.T) {
 		master("nova-redis-sentinel-redis-1.nova-redis-sentinel-headless.nova-redis.svc.cluster.local", "master"))
 	c := fake.NewSimpleClientset(append(threePods(), authSecret(redisNS, "password", testPassword))...)
 	d := &dialer{addrs: map[string]string{redisNS + "/nova-redis-sentinel-redis-0": s.addr}}
-	got, err := RedisMaster(context.Background(), c, d.dial, "nova", []string{"nova", redisNS})
+	got, err := SentinelMaster(context.Background(), c, d.dial, "nova", []string{"nova", redisNS})
 	require.NoError(t, err)
 	assert.Equal(t, "nova-redis-sentinel-redis-1", got)
 	assert.Equal(t, []string{"nova-redis-sentinel-redis-0"}, d.dialed, "the first pod answered")
@@ -203,7 +205,7 @@ func TestRedisMasterReportedAsAnIP(t *testing.T) {
 	s := startFakeSentinel(t, testPassword, master("10.0.0.12", "master"))
 	c := fake.NewSimpleClientset(append(threePods(), authSecret(redisNS, "password", testPassword+"\n"))...)
 	d := &dialer{addrs: map[string]string{redisNS + "/nova-redis-sentinel-redis-0": s.addr}}
-	got, err := RedisMaster(context.Background(), c, d.dial, "nova", []string{redisNS})
+	got, err := SentinelMaster(context.Background(), c, d.dial, "nova", []string{redisNS})
 	require.NoError(t, err, "the password file's trailing newline is dropped, as $(cat) does")
 	assert.Equal(t, "nova-redis-sentinel-redis-2", got)
 }
@@ -212,7 +214,7 @@ func TestRedisMasterOutsideTheReleaseIsTheAddress(t *testing.T) {
 	s := startFakeSentinel(t, testPassword, master("10.9.9.9", "master"))
 	c := fake.NewSimpleClientset(append(threePods(), authSecret(redisNS, "password", testPassword))...)
 	d := &dialer{addrs: map[string]string{redisNS + "/nova-redis-sentinel-redis-0": s.addr}}
-	got, err := RedisMaster(context.Background(), c, d.dial, "nova", []string{redisNS})
+	got, err := SentinelMaster(context.Background(), c, d.dial, "nova", []string{redisNS})
 	require.NoError(t, err)
 	assert.Equal(t, "10.9.9.9:6379", got)
 }
@@ -224,7 +226,7 @@ func TestRedisMasterWrongPassword(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		d.addrs[fmt.Sprintf("%s/nova-redis-sentinel-redis-%d", redisNS, i)] = s.addr
 	}
-	_, err := RedisMaster(context.Background(), c, d.dial, "nova", []string{redisNS})
+	_, err := SentinelMaster(context.Background(), c, d.dial, "nova", []string{redisNS})
 	require.Error(t, err)
 	assert.Equal(t, "sentinel on all 3 pods: "+
 		"AUTH: WRONGPASS invalid username-password pair or user is disabled.", err.Error())
@@ -240,11 +242,11 @@ func TestRedisMasterNoRunningPods(t *testing.T) {
 		redisPod("elsewhere", "nova-redis-sentinel-redis-0", "10.1.0.10", corev1.PodRunning), // not the release's namespaces
 		authSecret(redisNS, "password", testPassword))
 	d := &dialer{}
-	_, err := RedisMaster(context.Background(), c, d.dial, "nova", []string{"nova", redisNS})
+	_, err := SentinelMaster(context.Background(), c, d.dial, "nova", []string{"nova", redisNS})
 	require.EqualError(t, err, "no running Redis pods")
 	assert.Empty(t, d.dialed)
 
-	_, err = RedisMaster(context.Background(), c, d.dial, "other-release", []string{"elsewhere"})
+	_, err = SentinelMaster(context.Background(), c, d.dial, "other-release", []string{"elsewhere"})
 	require.EqualError(t, err, "no running Redis pods", "another release's pods are not looked at")
 }
 
@@ -259,7 +261,7 @@ func TestRedisMasterFirstSentinelUnreachable(t *testing.T) {
 		redisNS + "/nova-redis-sentinel-redis-0": deadAddr,
 		redisNS + "/nova-redis-sentinel-redis-1": s.addr,
 	}}
-	got, err := RedisMaster(context.Background(), c, d.dial, "nova", []string{redisNS})
+	got, err := SentinelMaster(context.Background(), c, d.dial, "nova", []string{redisNS})
 	require.NoError(t, err)
 	assert.Equal(t, "nova-redis-sentinel-redis-1", got)
 	assert.Equal(t, []string{"nova-redis-sentinel-redis-0", "nova-redis-sentinel-redis-1"}, d.dialed)
@@ -274,12 +276,12 @@ func TestRedisMasterDownIsNotTheMaster(t *testing.T) {
 		redisNS + "/nova-redis-sentinel-redis-1": behind.addr,
 		redisNS + "/nova-redis-sentinel-redis-2": current.addr,
 	}}
-	got, err := RedisMaster(context.Background(), c, d.dial, "nova", []string{redisNS})
+	got, err := SentinelMaster(context.Background(), c, d.dial, "nova", []string{redisNS})
 	require.NoError(t, err)
 	assert.Equal(t, "nova-redis-sentinel-redis-1", got)
 
 	delete(d.addrs, redisNS+"/nova-redis-sentinel-redis-2")
-	_, err = RedisMaster(context.Background(), c, d.dial, "nova", []string{redisNS})
+	_, err = SentinelMaster(context.Background(), c, d.dial, "nova", []string{redisNS})
 	require.Error(t, err)
 	assert.Equal(t, "sentinel on pods nova-redis-sentinel-redis-0, nova-redis-sentinel-redis-2: connect to port 26379: pod unreachable; "+
 		"sentinel on pod nova-redis-sentinel-redis-1: master 10.0.0.10:6379 is down (flags master,s_down,o_down)", err.Error(),
@@ -292,7 +294,7 @@ func TestRedisMasterMastersCount(t *testing.T) {
 		c := fake.NewSimpleClientset(redisPod(redisNS, "nova-redis-sentinel-redis-0", "10.0.0.10", corev1.PodRunning),
 			authSecret(redisNS, "password", testPassword))
 		d := &dialer{addrs: map[string]string{redisNS + "/nova-redis-sentinel-redis-0": s.addr}}
-		_, err := RedisMaster(context.Background(), c, d.dial, "nova", []string{redisNS})
+		_, err := SentinelMaster(context.Background(), c, d.dial, "nova", []string{redisNS})
 		assert.EqualError(t, err, fmt.Sprintf("sentinel on pod nova-redis-sentinel-redis-0: SENTINEL MASTERS: %d masters monitored, want 1", len(masters)))
 	}
 }
@@ -312,7 +314,7 @@ func TestRedisMasterSilentSentinelTimesOut(t *testing.T) {
 		redisNS + "/nova-redis-sentinel-redis-1": s.addr,
 	}}
 	start := time.Now()
-	got, err := RedisMaster(context.Background(), c, d.dial, "nova", []string{redisNS})
+	got, err := SentinelMaster(context.Background(), c, d.dial, "nova", []string{redisNS})
 	require.NoError(t, err)
 	assert.Equal(t, "nova-redis-sentinel-redis-0", got)
 	assert.Less(t, time.Since(start), 2*time.Second)
@@ -367,7 +369,7 @@ func TestSentinelPasswordFromTheMountedSecret(t *testing.T) {
 
 func TestRedisMasterSecretNotReadable(t *testing.T) {
 	c := fake.NewSimpleClientset(threePods()...)
-	_, err := RedisMaster(context.Background(), c, (&dialer{}).dial, "nova", []string{redisNS})
+	_, err := SentinelMaster(context.Background(), c, (&dialer{}).dial, "nova", []string{redisNS})
 	require.Error(t, err)
 	assert.Equal(t, `sentinel on all 3 pods: `+
 		`read the password: secrets "nova-redis-sentinel-auth" not found`, err.Error())
@@ -384,25 +386,110 @@ func TestCollectRedisMaster(t *testing.T) {
 	objects := append(threePods(), authSecret(redisNS, "password", testPassword))
 	d := &dialer{addrs: map[string]string{redisNS + "/nova-redis-sentinel-redis-0": s.addr}}
 	rel := testRelease("nova", tierNamespaces(redisNS))
+	collect := func(c *fake.Clientset, dial Dialer) *Report {
+		t.Helper()
+		var opts []Option
+		if dial != nil {
+			opts = append(opts, WithSentinel(DialSentinels{Client: c, Dial: dial}))
+		}
+		report, err := Collect(context.Background(), c, rel, "nova-profile", opts...)
+		require.NoError(t, err)
+		return report
+	}
 
-	report, err := Collect(context.Background(), fake.NewSimpleClientset(objects...), rel, "nova-profile", WithRedisDialer(d.dial))
-	require.NoError(t, err)
-	assert.Equal(t, "nova-redis-sentinel-redis-1", report.RedisMaster)
+	report := collect(fake.NewSimpleClientset(objects...), d.dial)
+	assert.Equal(t, "nova-redis-sentinel-redis-1", report.RedisMaster, "no pod labelled: the Sentinels' answer")
+	assert.Equal(t, "from the Sentinels; no pod is labelled role=master", report.RedisCheck)
 
-	report, err = Collect(context.Background(), fake.NewSimpleClientset(objects...), rel, "nova-profile")
-	require.NoError(t, err)
-	assert.Equal(t, "unknown", report.RedisMaster, "not asked without a dialer")
+	labelled := append(threePods(), authSecret(redisNS, "password", testPassword))
+	labelled[1].(*corev1.Pod).Labels[facts.LabelRole] = facts.RoleMaster
+	report = collect(fake.NewSimpleClientset(labelled...), nil)
+	assert.Equal(t, "nova-redis-sentinel-redis-1", report.RedisMaster, "the label, without a Sentinel")
+	assert.Empty(t, report.RedisCheck)
 
-	report, err = Collect(context.Background(), fake.NewSimpleClientset(), rel, "nova-profile", WithRedisDialer(d.dial))
-	require.NoError(t, err)
+	report = collect(fake.NewSimpleClientset(objects...), nil)
+	assert.Equal(t, "unknown (no running Redis pod is labelled role=master)", report.RedisMaster)
+
+	report = collect(fake.NewSimpleClientset(), d.dial)
 	assert.Equal(t, "unknown (no running Redis pods)", report.RedisMaster)
 
 	api := httptest.NewServer(http.NotFoundHandler())
 	defer api.Close()
-	report, err = Collect(context.Background(), fake.NewSimpleClientset(objects...), rel, "nova-profile",
-		WithRedisDialer(PortForwardDialer(&rest.Config{Host: api.URL})))
-	require.NoError(t, err)
+	report = collect(fake.NewSimpleClientset(objects...), PortForwardDialer(&rest.Config{Host: api.URL}))
 	assert.Regexp(t, `^unknown \(sentinel on all 3 pods: `+
 		`connect to port 26379: port-forward: .*\)$`, report.RedisMaster)
 	t.Log(report.RedisMaster)
+	report = collect(fake.NewSimpleClientset(labelled...), PortForwardDialer(&rest.Config{Host: api.URL}))
+	assert.Equal(t, "nova-redis-sentinel-redis-1", report.RedisMaster, "the label stands when the Sentinel cannot be asked")
+	assert.Regexp(t, `^not cross-checked: sentinel on all 3 pods: connect to port 26379: `, report.RedisCheck)
+}
+
+// sentinelSays is a Sentinel with a fixed answer.
+type sentinelSays struct {
+	master string
+	err    error
+	asked  int
+}
+
+func (s *sentinelSays) Master(context.Context, string, []string) (string, error) {
+	s.asked++
+	return s.master, s.err
+}
+
+// The label is the answer; the Sentinel only checks it, or stands in when
+// no single Running pod of this release is labelled.
+func TestRedisMasterReadsTheRoleLabel(t *testing.T) {
+	const r0, r1, r2 = "nova-redis-sentinel-redis-0", "nova-redis-sentinel-redis-1", "nova-redis-sentinel-redis-2"
+	pods := func(masters ...int) *fake.Clientset {
+		objects := threePods()
+		for _, i := range masters {
+			objects[i].(*corev1.Pod).Labels[facts.LabelRole] = facts.RoleMaster
+		}
+		other := redisPod(redisNS, "other-redis-sentinel-redis-0", "10.0.0.30", corev1.PodRunning)
+		other.Labels["app.kubernetes.io/instance"] = "other"
+		other.Labels[facts.LabelRole] = facts.RoleMaster
+		stopped := redisPod(redisNS, "nova-redis-sentinel-redis-3", "", corev1.PodFailed)
+		stopped.Labels[facts.LabelRole] = facts.RoleMaster
+		leaving := redisPod(redisNS, "nova-redis-sentinel-redis-4", "10.0.0.14", corev1.PodRunning)
+		leaving.Labels[facts.LabelRole] = facts.RoleMaster
+		leaving.DeletionTimestamp = &metav1.Time{Time: time.Now()}
+		leaving.Finalizers = []string{"test"} // the fake tracker keeps a deleting object only with one
+		return fake.NewSimpleClientset(append(objects, other, stopped, leaving)...)
+	}
+	down := errors.New("sentinel on all 3 pods: down")
+	for _, tc := range []struct {
+		name          string
+		masters       []int
+		sentinel      *sentinelSays
+		master, check string
+		err           string
+	}{
+		{"labelled, Sentinel agrees", []int{1}, &sentinelSays{master: r1}, r1, "", ""},
+		{"labelled, Sentinel names another", []int{1}, &sentinelSays{master: r2}, r1, "the Sentinels name " + r2 + ": a failover is under way", ""},
+		{"labelled, Sentinel down", []int{1}, &sentinelSays{err: down}, r1, "not cross-checked: " + down.Error(), ""},
+		{"labelled, no Sentinel", []int{2}, nil, r2, "", ""},
+		{"none labelled", nil, &sentinelSays{master: r0}, r0, "from the Sentinels; no pod is labelled role=master", ""},
+		{"two labelled", []int{0, 2}, &sentinelSays{master: r2}, r2, "from the Sentinels; pods " + r0 + ", " + r2 + " are all labelled role=master", ""},
+		{"two labelled, Sentinel down", []int{0, 2}, &sentinelSays{err: down}, "", "", down.Error()},
+		{"two labelled, no Sentinel", []int{0, 2}, nil, "", "", "pods " + r0 + ", " + r2 + " are all labelled role=master"},
+		{"none labelled, no Sentinel", nil, nil, "", "", "no running Redis pod is labelled role=master"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var s Sentinel
+			if tc.sentinel != nil {
+				s = tc.sentinel
+			}
+			master, check, err := RedisMaster(context.Background(), pods(tc.masters...), s, "nova", []string{redisNS})
+			if tc.err != "" {
+				assert.EqualError(t, err, tc.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.master, master)
+			assert.Equal(t, tc.check, check)
+			if tc.sentinel != nil {
+				assert.Equal(t, 1, tc.sentinel.asked, "the Sentinel is asked once")
+			}
+		})
+	}
 }

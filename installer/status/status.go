@@ -1,7 +1,8 @@
 // Package status reports what the Nova release runs: the release itself, the
-// readiness of every workload tier by tier, the Redis master (asked of the
-// Sentinels), the PostgreSQL leader (the role label Patroni's callback
-// maintains) and the endpoints clients connect to.
+// readiness of every workload tier by tier, the Redis master and the
+// PostgreSQL leader (the role labels the pods keep: the role-label sidecar,
+// Patroni's callback; a Sentinel cross-checks Redis) and the endpoints
+// clients connect to.
 package status
 
 import (
@@ -38,6 +39,7 @@ type Report struct {
 	LastDeployed time.Time  `json:"lastDeployed"`
 	Workloads    []Workload `json:"workloads"`
 	RedisMaster  string     `json:"redisMaster"`
+	RedisCheck   string     `json:"redisCheck,omitempty"` // what the Sentinel cross-check found, when it differs
 	PostgresLead string     `json:"postgresLeader"`
 	Endpoints    []Endpoint `json:"endpoints"`
 }
@@ -62,11 +64,11 @@ type Endpoint struct {
 // Option adds to what Collect reports.
 type Option func(*options)
 
-type options struct{ redisDial Dialer }
+type options struct{ sentinel Sentinel }
 
-// WithRedisDialer makes Collect ask the Sentinels for the Redis master
-// (RedisMaster), reaching them with dial; without it the master is "unknown".
-func WithRedisDialer(dial Dialer) Option { return func(o *options) { o.redisDial = dial } }
+// WithSentinel makes Collect cross-check the Redis master's label with a
+// Sentinel (RedisMaster).
+func WithSentinel(s Sentinel) Option { return func(o *options) { o.sentinel = s } }
 
 // redisMasterTimeout bounds the search for the Redis master, all pods together.
 var redisMasterTimeout = 20 * time.Second
@@ -90,11 +92,9 @@ func Collect(ctx context.Context, c kubernetes.Interface, rel *release.Release, 
 		return nil, err
 	}
 	r.Workloads = workloads
-	if o.redisDial != nil {
-		rctx, cancel := context.WithTimeout(ctx, redisMasterTimeout)
-		r.RedisMaster = redisMasterOrReason(rctx, c, o.redisDial, rel.Name, namespaces)
-		cancel()
-	}
+	rctx, cancel := context.WithTimeout(ctx, redisMasterTimeout)
+	r.RedisMaster, r.RedisCheck = redisMasterOrReason(rctx, c, o.sentinel, rel.Name, namespaces)
+	cancel()
 	leaderSel := metav1.ListOptions{LabelSelector: facts.PostgresLeader(rel.Name)}
 	var leaders []string
 	for _, ns := range namespaces {
@@ -191,7 +191,11 @@ func (r *Report) WriteTable(out io.Writer) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\nRedis master: %s\nPostgreSQL leader: %s\n\nEndpoints:\n", r.RedisMaster, r.PostgresLead)
+	master := r.RedisMaster
+	if r.RedisCheck != "" {
+		master += " (" + r.RedisCheck + ")"
+	}
+	fmt.Fprintf(out, "\nRedis master: %s\nPostgreSQL leader: %s\n\nEndpoints:\n", master, r.PostgresLead)
 	w = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	for _, e := range r.Endpoints {
 		fmt.Fprintf(w, "  %s\t%s\t%s\n", e.Tier, e.Service, e.Address)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nova-platform/nova/installer/facts"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"helm.sh/helm/v3/pkg/chart"
@@ -73,14 +74,17 @@ func TestStatusReport(t *testing.T) {
 		Info:     &release.Info{Status: release.StatusDeployed, LastDeployed: helmtime.Time{Time: time.Date(2026, 11, 27, 5, 0, 0, 0, time.UTC)}}}
 	// The Redis pods; the Sentinel of the first names the third as master.
 	objects = append(objects, threePods()...)
+	objects[len(objects)-1].(*corev1.Pod).Labels[facts.LabelRole] = facts.RoleMaster
 	objects = append(objects, authSecret(redisNS, "password", testPassword))
 	s := startFakeSentinel(t, testPassword,
 		master("nova-redis-sentinel-redis-2.nova-redis-sentinel-headless.nova-redis.svc.cluster.local", "master"))
 	d := &dialer{addrs: map[string]string{redisNS + "/nova-redis-sentinel-redis-0": s.addr}}
-	report, err := Collect(context.Background(), fake.NewSimpleClientset(objects...), rel, "nova-profile", WithRedisDialer(d.dial))
+	c := fake.NewSimpleClientset(objects...)
+	report, err := Collect(context.Background(), c, rel, "nova-profile", WithSentinel(DialSentinels{Client: c, Dial: d.dial}))
 	require.NoError(t, err)
 	assert.False(t, report.Ready(), "one etcd member is not ready")
 	assert.Equal(t, "nova-redis-sentinel-redis-2", report.RedisMaster)
+	assert.Empty(t, report.RedisCheck, "the label and the Sentinel agree")
 	assert.Equal(t, "nova-postgres-ha-postgres-1", report.PostgresLead)
 
 	var out bytes.Buffer
