@@ -35,8 +35,9 @@ func NodeValues(tier images.DataTier) (string, error) {
 	postgres, redis := imageValue(tier.Postgres.Ref), imageValue(tier.Redis.Ref)
 	values := map[string]any{
 		"redis-sentinel": map[string]any{
-			"image":   redis,
-			"haproxy": map[string]any{"image": imageValue(tier.HAProxy.Ref)},
+			"image":     redis,
+			"haproxy":   map[string]any{"image": imageValue(tier.HAProxy.Ref)},
+			"roleLabel": map[string]any{"image": imageValue(tier.Curl.Ref)},
 		},
 		"postgres-ha": map[string]any{
 			"image":              postgres,

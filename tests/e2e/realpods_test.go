@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/nova-platform/nova/installer/facts"
 	"github.com/nova-platform/nova/tests/cluster"
 )
 
@@ -38,6 +39,18 @@ func TestRealPodsLocalProfile(t *testing.T) {
 		return e.run(t, kubectl, append([]string{"--kubeconfig", c.Kubeconfig, "-n", ns}, args...)...)
 	}
 	status := func(t *testing.T) (master, leader string) { return e.roles(t, ns) }
+	// The Redis pods label themselves (the role-label sidecar): what
+	// kubectl get pods -l role=master shows must be status's master.
+	labelFollows := func(t *testing.T, master string) {
+		t.Helper()
+		eventually(t, 30*time.Second, "the Redis pod labelled master is "+master, func() error {
+			r := kube(t, "get", "pods", "-l", facts.RedisMaster("nova"), "-o", "name")
+			if got := strings.TrimSpace(r.stdout); got != "pod/"+master {
+				return fmt.Errorf("labelled master: %q (exit %d)", got, r.code)
+			}
+			return nil
+		})
+	}
 
 	t.Run("deploy --profile local: every workload Ready, real containers, no restarts", func(t *testing.T) {
 		start := time.Now()
@@ -72,6 +85,9 @@ func TestRealPodsLocalProfile(t *testing.T) {
 		master, leader := status(t)
 		assert.Regexp(t, `^nova-redis-sentinel-redis-\d$`, master)
 		assert.Regexp(t, `^nova-postgres-ha-postgres-\d$`, leader)
+		labelFollows(t, master)
+		out := e.mustSucceed(t, e.installer(t, "status", "-n", ns)).stdout
+		assert.Regexp(t, `(?m)^Redis master: `+master+`$`, out, "the label and the Sentinel cross-check agree")
 		r := e.mustSucceed(t, e.installer(t, "logs", "user-service", "-n", ns))
 		assert.Contains(t, r.stdout, "user-service (nova-standin) listens on")
 		assert.NotContains(t, r.stdout, cluster.SimulatedLog)
@@ -148,6 +164,7 @@ func TestRealPodsLocalProfile(t *testing.T) {
 			}
 		}
 		assert.Equal(t, 1, masters, "one master after the old one came back")
+		labelFollows(t, promoted)
 		if now, _ := status(t); now != promoted {
 			t.Errorf("the master moved again, to %s, when the old one came back", now)
 		}

@@ -12,6 +12,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/nova-platform/nova/installer/facts"
 	"github.com/nova-platform/nova/tests/need"
 	"github.com/nova-platform/nova/tests/render"
 )
@@ -34,6 +35,7 @@ type redisCluster struct {
 	sts       *appsv1.StatefulSet
 	redisC    corev1.Container
 	sentinelC corev1.Container
+	labelC    corev1.Container // the role-label sidecar
 	haproxyD  *appsv1.Deployment
 	testPod   *corev1.Pod
 	cmDirs    map[string]string // rendered ConfigMap name -> its files on disk
@@ -45,6 +47,9 @@ type redisCluster struct {
 	sentinel  []*process
 	haproxy   *process
 	haAddr    string
+	api       *kubeAPI   // what the role-label sidecars patch
+	labelers  []*process // one sidecar per member, running like the pod
+	toolsDir  string     // nc for the sidecar: busybox's, as in its image
 }
 
 // newRedisCluster renders the chart with a profile and lays its config and
@@ -73,6 +78,7 @@ func newRedisCluster(t *testing.T, profile string) *redisCluster {
 	if c.redisC.Name != "redis" || c.sentinelC.Name != "sentinel" {
 		t.Fatalf("containers %s, %s: want redis, sentinel", c.redisC.Name, c.sentinelC.Name)
 	}
+	c.labelC = podContainer(t, c.sts.Spec.Template.Spec, "role-label")
 	if g := c.sts.Spec.Template.Spec.TerminationGracePeriodSeconds; g != nil {
 		c.grace = time.Duration(*g) * time.Second
 	}
@@ -97,6 +103,15 @@ func newRedisCluster(t *testing.T, profile string) *redisCluster {
 		render.Get[*corev1.Service](t, m, name)
 	}
 	c.redis = make([]*process, len(c.hosts))
+	c.labelers = make([]*process, len(c.hosts))
+	c.api = newKubeAPI(t, filepath.Join(c.dir, "serviceaccount"), c.ns)
+	c.toolsDir = filepath.Join(c.dir, "tools")
+	if err := os.MkdirAll(c.toolsDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(need.Command(t, "busybox", "busybox"), filepath.Join(c.toolsDir, "nc")); err != nil {
+		t.Fatal(err)
+	}
 	c.sentinel = make([]*process, len(c.hosts))
 	t.Cleanup(c.dumpLogsOnFailure)
 	return c
@@ -141,7 +156,45 @@ func (c *redisCluster) startMember(i int) {
 		c.t.Fatal(err)
 	}
 	c.startRedis(i)
+	c.startLabeler(i)
 	c.sentinel[i] = start(c.t, c.dir, fmt.Sprintf("sentinel-%d", i), c.memberEnv(i, c.sentinelC), c.command(c.sts.Spec.Template.Spec, c.sentinelC)...)
+}
+
+// startLabeler starts member i's role-label sidecar as rendered unless it
+// runs already (a container restart leaves the pod's other containers be),
+// against the fake API with the fake service account.
+func (c *redisCluster) startLabeler(i int) {
+	if c.labelers[i] != nil && !c.labelers[i].exited() {
+		return
+	}
+	env := c.podEnv(c.labelC, c.names[i], c.hosts[i], "REDIS_HOST="+c.hosts[i],
+		"REDIS_PASSWORD_FILE="+filepath.Join(c.dir, "password"),
+		"KUBERNETES_API_URL="+c.api.srv.URL, "SERVICEACCOUNT_DIR="+c.api.saDir,
+		"PATH="+c.toolsDir+":"+os.Getenv("PATH"))
+	c.labelers[i] = start(c.t, c.dir, fmt.Sprintf("role-label-%d", i), env, c.command(c.sts.Spec.Template.Spec, c.labelC)...)
+}
+
+// roleLabelsFollow waits until every member's pod carries the role label
+// of what its Redis says now (master, replica; unknown when it is down).
+func (c *redisCluster) roleLabelsFollow(timeout time.Duration) error {
+	key := envValue(c.t, c.labelC, "ROLE_LABEL")
+	err := eventually(timeout, 100*time.Millisecond, func() error {
+		for i := range c.hosts {
+			if c.labelers[i] == nil || c.labelers[i].exited() {
+				continue // the pod is gone, and its labels with it
+			}
+			want := map[string]string{"master": facts.RoleMaster, "slave": "replica", "down": "unknown"}
+			role, _ := c.role(i)
+			if got := c.api.labels(c.names[i])[key]; got != want[role] {
+				return fmt.Errorf("pod %s is labelled %s=%q, its Redis says %q", c.names[i], key, got, role)
+			}
+		}
+		return nil
+	})
+	if refused := c.api.refused(); len(refused) > 0 {
+		c.t.Errorf("the fake API refused requests: %v", refused)
+	}
+	return err
 }
 
 // killMember is a pod lost at once: SIGKILL to redis and sentinel.
@@ -160,6 +213,7 @@ func (c *redisCluster) stopMember(i int, preStop bool) {
 	}
 	c.redis[i].stop(time.Until(deadline))
 	c.sentinel[i].stop(time.Until(deadline))
+	c.labelers[i].stop(time.Until(deadline))
 }
 
 // preStop runs the redis container's rendered preStop hook of member i to

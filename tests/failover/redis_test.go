@@ -42,6 +42,10 @@ func TestRedisSentinelFailover(t *testing.T) {
 		}); err != nil {
 			t.Error(err)
 		}
+		// Each pod labels itself with its Redis's role (role-label.sh).
+		if err := c.roleLabelsFollow(15 * time.Second); err != nil {
+			t.Errorf("role labels after bootstrap: %v", err)
+		}
 		// The chart's helm test pod, against these processes.
 		if err := eventually(15*time.Second, 500*time.Millisecond, func() error {
 			if code := c.runHelmTest(); code != 0 {
@@ -68,6 +72,17 @@ func TestRedisSentinelFailover(t *testing.T) {
 			t.Fatal("the killed member is master")
 		}
 		assertKeys(t, c, master, keys)
+		// The label follows: the new master's pod says master, the lost
+		// one unknown, within about one check interval.
+		if err := c.roleLabelsFollow(15 * time.Second); err != nil {
+			t.Errorf("role labels after the failover: %v", err)
+		}
+		for _, p := range c.api.history() {
+			if p.Pod == c.names[master] && p.Value == "master" && p.At.After(killed) {
+				t.Logf("Redis master SIGKILL: the new master's pod labelled master %.2f s after the kill", p.At.Sub(killed).Seconds())
+				break
+			}
+		}
 	})
 
 	t.Run("old master restarts as a replica", func(t *testing.T) {
@@ -79,6 +94,9 @@ func TestRedisSentinelFailover(t *testing.T) {
 					t.Errorf("restarted old master %s came back as master", c.hosts[i])
 				}
 			}
+		}
+		if err := c.roleLabelsFollow(15 * time.Second); err != nil {
+			t.Errorf("role labels after the restart: %v", err)
 		}
 	})
 
@@ -123,6 +141,9 @@ func TestRedisSentinelFailover(t *testing.T) {
 			t.Errorf("DBSIZE %v after the restart, want %v", got, size)
 		}
 		assertKeys(t, c, master, keys)
+		if err := c.roleLabelsFollow(15 * time.Second); err != nil {
+			t.Errorf("role labels after the full restart: %v", err)
+		}
 	})
 
 	t.Run("graceful stop of the master: switchover with writes blocked well under a second", func(t *testing.T) {
@@ -175,6 +196,9 @@ func TestRedisSentinelFailover(t *testing.T) {
 		}
 		master = c.stable(30 * time.Second)
 		assertKeys(t, c, master, acked)
+		if err := c.roleLabelsFollow(15 * time.Second); err != nil {
+			t.Errorf("role labels after the switchover: %v", err)
+		}
 	})
 }
 

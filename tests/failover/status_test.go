@@ -19,10 +19,12 @@ import (
 	"github.com/nova-platform/nova/tests/render"
 )
 
-// TestStatusRedisMaster: `nova-installer status` asks the Sentinels for the
-// Redis master (status.RedisMaster). Here they are the chart's Redis and
-// Sentinel as processes; the API objects are the rendered StatefulSet's pod
-// template as pods whose IPs are the members' loopback addresses, and the
+// TestStatusRedisMaster: `nova-installer status` reads the Redis master's
+// role label and asks the Sentinels to cross-check it (status.RedisMaster,
+// status.SentinelMaster). Here they are the chart's Redis, Sentinel and
+// role-label sidecar as processes, the sidecars' labels copied from the fake
+// API they patch; the rest is
+// the rendered StatefulSet's pod template as pods whose IPs are the members' loopback addresses, and the
 // rendered auth Secret with the harness' password. The dialer connects to the
 // members' Sentinel ports (no port-forward). The harness announces IPs, so
 // the master is found by pod IP (the DNS-name case is in the unit tests).
@@ -62,7 +64,7 @@ func TestStatusRedisMaster(t *testing.T) {
 	redisMaster := func(client *fake.Clientset) (string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		return status.RedisMaster(ctx, client, dial, "nova", []string{sts.Namespace})
+		return status.SentinelMaster(ctx, client, dial, "nova", []string{sts.Namespace})
 	}
 
 	old := c.stable(40 * time.Second)
@@ -114,6 +116,32 @@ func TestStatusRedisMaster(t *testing.T) {
 		}
 		if old == 0 && (len(dialed) < 2 || dialed[0] != podName(0)) {
 			t.Errorf("dialed %v: the dead member's Sentinel first, then the next", dialed)
+		}
+	})
+
+	t.Run("the label the sidecars keep is the answer, and the Sentinels agree", func(t *testing.T) {
+		master := c.stable(30 * time.Second)
+		if err := c.roleLabelsFollow(15 * time.Second); err != nil {
+			t.Fatal(err)
+		}
+		labelled := []runtime.Object{secret}
+		for _, o := range objects[1:] {
+			p := o.(*corev1.Pod).DeepCopy()
+			for k, v := range c.api.labels(p.Name) {
+				p.Labels[k] = v
+			}
+			labelled = append(labelled, p)
+		}
+		client := fake.NewSimpleClientset(labelled...)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		got, check, err := status.RedisMaster(ctx, client, status.DialSentinels{Client: client, Dial: dial}, "nova", []string{sts.Namespace})
+		if err != nil || got != podName(master) || check != "" {
+			t.Errorf("RedisMaster = %q (check %q), %v; the harness' master is %s", got, check, err, podName(master))
+		}
+		// Without a Sentinel the label alone answers.
+		if got, _, err := status.RedisMaster(ctx, client, nil, "nova", []string{sts.Namespace}); err != nil || got != podName(master) {
+			t.Errorf("RedisMaster from the label only = %q, %v; want %s", got, err, podName(master))
 		}
 	})
 }

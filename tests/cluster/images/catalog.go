@@ -83,7 +83,7 @@ func Repository(program string, p contract.Program) string {
 // node in place of the public images they name (the registries are not
 // reachable here). Each says in its tag what it is built from.
 type DataTier struct {
-	Redis, HAProxy, Postgres, Etcd, Busybox Image
+	Redis, HAProxy, Postgres, Etcd, Busybox, Curl Image
 }
 
 // DataTierImages describes the images; etcd is the static etcd binary (the
@@ -109,8 +109,15 @@ func DataTierImages(cacheDir, etcd string) DataTier {
 				{Path: "/tmp", Mode: 0o777 | os.ModeSticky | dirMode}}}},
 		Busybox: Image{Ref: Registry + "/busybox:1.37-trixie", Cmd: []string{"sh"},
 			Layers: []Layer{Debian{Suite: "trixie", Packages: []string{"busybox-static"}, CacheDir: cacheDir}, applets}},
+		// The role-label sidecar's, in place of curlimages/curl: curl, a
+		// shell and busybox nc, as that image has them.
+		Curl: Image{Ref: Registry + "/curl:7.88-bookworm", Cmd: []string{"curl"},
+			Layers: []Layer{bookworm("curl", "ca-certificates", "busybox"),
+				Files{{Path: "/usr/local/bin/nc", Link: "/usr/bin/busybox"}}}},
 	}
 }
 
 // All lists them.
-func (d DataTier) All() []Image { return []Image{d.Redis, d.HAProxy, d.Postgres, d.Etcd, d.Busybox} }
+func (d DataTier) All() []Image {
+	return []Image{d.Redis, d.HAProxy, d.Postgres, d.Etcd, d.Busybox, d.Curl}
+}

@@ -226,6 +226,7 @@ func TestDataTierImages(t *testing.T) {
 		tier.Redis.Ref:    {[]string{"/usr/bin/redis-server", "/usr/bin/redis-sentinel", "/usr/bin/redis-cli"}, []string{"/usr/bin/redis-cli", "--version"}, "redis-cli 7.0."},
 		tier.HAProxy.Ref:  {[]string{"/usr/sbin/haproxy"}, []string{"/usr/sbin/haproxy", "-v"}, "HAProxy version 2.6."},
 		tier.Postgres.Ref: {[]string{"/usr/bin/patroni", "/usr/lib/postgresql/15/bin/postgres", "/usr/bin/psql", "/usr/bin/curl", "/usr/bin/openssl", "/usr/bin/base64"}, []string{"/usr/bin/patroni", "--version"}, "patroni 3."},
+		tier.Curl.Ref:     {[]string{"/usr/bin/curl", "/usr/local/bin/nc", "/usr/bin/busybox", "/usr/bin/sh", "/usr/bin/awk"}, []string{"/usr/bin/curl", "--version"}, "curl 7.88"},
 		tier.Busybox.Ref:  {[]string{"/usr/bin/busybox", "/usr/local/bin/nc", "/usr/local/bin/wget"}, []string{"/usr/local/bin/wget", "--help"}, "BusyBox v1.37"},
 	}
 	for _, img := range tier.All() {
