@@ -7,18 +7,14 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/nova-platform/nova/tests/render"
 	corev1 "k8s.io/api/core/v1"
 )
 
+// container is render.Container, under its short name.
 func container(t *testing.T, spec corev1.PodSpec, name string) corev1.Container {
 	t.Helper()
-	for _, c := range spec.Containers {
-		if c.Name == name {
-			return c
-		}
-	}
-	t.Fatalf("no container %q", name)
-	return corev1.Container{}
+	return render.Container(t, spec, name)
 }
 
 func envValue(t *testing.T, c corev1.Container, name string) string {

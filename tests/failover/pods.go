@@ -33,18 +33,6 @@ func writeFiles(t *testing.T, dir string, files map[string]string, mode os.FileM
 	}
 }
 
-// podContainer is the container of a pod spec with that name.
-func podContainer(t *testing.T, spec corev1.PodSpec, name string) corev1.Container {
-	t.Helper()
-	for _, c := range spec.Containers {
-		if c.Name == name {
-			return c
-		}
-	}
-	t.Fatalf("the pod has no container %q", name)
-	return corev1.Container{}
-}
-
 func containerPort(t *testing.T, c corev1.Container, name string) string {
 	t.Helper()
 	for _, p := range c.Ports {

@@ -78,7 +78,7 @@ func newRedisCluster(t *testing.T, profile string) *redisCluster {
 	if c.redisC.Name != "redis" || c.sentinelC.Name != "sentinel" {
 		t.Fatalf("containers %s, %s: want redis, sentinel", c.redisC.Name, c.sentinelC.Name)
 	}
-	c.labelC = podContainer(t, c.sts.Spec.Template.Spec, "role-label")
+	c.labelC = render.Container(t, c.sts.Spec.Template.Spec, "role-label")
 	if g := c.sts.Spec.Template.Spec.TerminationGracePeriodSeconds; g != nil {
 		c.grace = time.Duration(*g) * time.Second
 	}

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/gruntwork-io/terratest/modules/helm"
 	"github.com/gruntwork-io/terratest/modules/logger"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -375,4 +377,17 @@ func Get[T Named](t testing.TB, m *Manifest, name string) T {
 	var zero T
 	t.Fatalf("no %T named %q in the render (have %v)", zero, name, names)
 	return zero
+}
+
+// Container returns the container of a pod spec with the given name, failing
+// the test when absent.
+func Container(t testing.TB, spec corev1.PodSpec, name string) corev1.Container {
+	t.Helper()
+	for _, c := range spec.Containers {
+		if c.Name == name {
+			return c
+		}
+	}
+	t.Fatalf("no container %q", name)
+	return corev1.Container{}
 }
