@@ -19,7 +19,7 @@ role
 # Kubernetes API, with the pod's service account token.
 # Environment (Kubernetes defaults; a test points them at a fake API server):
 #   KUBERNETES_API_URL  API server base URL   (https://kubernetes.default.svc)
-#   SERVICEACCOUNT_DIR  token, ca.crt, namespace (/var/run/secrets/kubernetes.io/serviceaccount)
+#   SERVICEACCOUNT_DIR  token, ca.crt, namespace ({{ include "nova-common.podLabel.serviceAccountDir" . }})
 #   POD_NAME, POD_NAMESPACE  the pod to label (hostname, SERVICEACCOUNT_DIR/namespace)
 #   ROLE_LABEL          label key             ({{ include "nova-common.roleLabel" . }})
 #   LABEL_RETRY_SECONDS how long to retry a failed PATCH (30)
@@ -27,7 +27,7 @@ set -eu
 
 value=${1:?usage: label-pod.sh <value> [why]}
 api=${KUBERNETES_API_URL:-https://kubernetes.default.svc}
-sa=${SERVICEACCOUNT_DIR:-/var/run/secrets/kubernetes.io/serviceaccount}
+sa=${SERVICEACCOUNT_DIR:-{{ include "nova-common.podLabel.serviceAccountDir" . }}}
 pod=${POD_NAME:-$(hostname)}
 namespace=${POD_NAMESPACE:-$(cat "$sa/namespace")}
 label=${ROLE_LABEL:-{{ include "nova-common.roleLabel" . }}}

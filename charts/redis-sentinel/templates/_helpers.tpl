@@ -50,6 +50,12 @@
 {{/* Environment of the scripts (common.sh documents each variable). */}}
 {{/* Where the password Secret is mounted, and the file the scripts, the exporter and nova-installer status read. */}}
 {{- define "redis-sentinel.authDir" -}}/etc/redis-auth{{- end -}}
+{{/* redis-sentinel.authMount: a container's read-only mount of the password Secret volume (a list item). */}}
+{{- define "redis-sentinel.authMount" -}}
+- name: auth
+  mountPath: {{ include "redis-sentinel.authDir" . }}
+  readOnly: true
+{{- end -}}
 {{- define "redis-sentinel.passwordFile" -}}{{ include "redis-sentinel.authDir" . }}/password{{- end -}}
 
 {{- define "redis-sentinel.scriptEnv" -}}
@@ -89,9 +95,7 @@
   mountPath: /etc/redis
   readOnly: true
 {{ include "nova-common.scripts.volumeMount" . }}
-- name: auth
-  mountPath: {{ include "redis-sentinel.authDir" . }}
-  readOnly: true
+{{ include "redis-sentinel.authMount" . }}
 - name: run
   mountPath: /run/redis
 - name: tmp
@@ -160,8 +164,6 @@ securityContext:
   {{- include "nova-common.containerSecurityContext" (dict "ctx" . "override" .Values.containerSecurityContext) | nindent 2 }}
 volumeMounts:
   {{- include "nova-common.scripts.volumeMount" . | nindent 2 }}
-  - name: auth
-    mountPath: {{ include "redis-sentinel.authDir" . }}
-    readOnly: true
+  {{- include "redis-sentinel.authMount" . | nindent 2 }}
   {{- include "nova-common.podLabel.tokenMount" . | nindent 2 }}
 {{- end -}}
