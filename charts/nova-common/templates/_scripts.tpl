@@ -72,12 +72,15 @@ Arg: the chart context.
 
 {{/*
 nova-common.scripts.command: the command that runs one of the chart's
-scripts with sh, from the mount or (inline true) from the command itself.
+scripts with sh, from the mount or (inline true) from the command itself
+(files/<script>, else files/<script>.tpl rendered).
 Args: dict "ctx" $ "script" "migrate.sh" ["inline" true]
 */}}
 {{- define "nova-common.scripts.command" -}}
 {{- if .inline -}}
-["/bin/sh", "-c", {{ .ctx.Files.Get (printf "files/%s" .script) | quote }}, {{ .script | trimSuffix ".sh" | quote }}]
+{{- $text := .ctx.Files.Get (printf "files/%s" .script) -}}
+{{- if not $text }}{{ $text = tpl (.ctx.Files.Get (printf "files/%s.tpl" .script)) .ctx }}{{ end -}}
+["/bin/sh", "-c", {{ $text | quote }}, {{ .script | trimSuffix ".sh" | quote }}]
 {{- else -}}
 ["/bin/sh", "{{ include "nova-common.scripts.dir" . }}/{{ .script }}"]
 {{- end -}}

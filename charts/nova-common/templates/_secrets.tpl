@@ -36,26 +36,26 @@ Args: dict "ctx" $ "secret" "name" "key" "password" ["length" 32]
 
 {{/*
 nova-common.generatedSecret: a Secret whose keys are generated once and kept
-across upgrades and uninstalls (helm.sh/resource-policy: keep).
+across upgrades and uninstalls (helm.sh/resource-policy: keep), from a
+credential spec (see _credentials.tpl) whose keys are all random:<length>.
 With global.tierNamespaces on, the keys listed in "publish" are also written,
 from the same values, to a Secret of the same name in the services tier's
 namespace: pods can read Secrets of their own namespace only.
-Args: dict "ctx" $ "component" "auth" "keys" (list "password") ["length" 32] ["publish" (list "password")]
+Args: dict "ctx" $ "spec" (a credential spec)
 */}}
 {{- define "nova-common.generatedSecret" -}}
-{{- $name := include "nova-common.componentName" . -}}
+{{- $spec := .spec -}}
 {{- $data := dict -}}
-{{- range .keys }}
-{{- $_ := set $data . (include "nova-common.secretValue" (dict "ctx" $.ctx "secret" $name "key" . "length" $.length)) -}}
+{{- range $key, $kind := $spec.keys }}
+{{- $_ := set $data $key (include "nova-common.secretValue" (dict "ctx" $.ctx "secret" $spec.name "key" $key "length" (trimPrefix "random:" $kind | int))) -}}
 {{- end -}}
-{{- $meta := dict "ctx" .ctx "component" .component "annotations" (dict "helm.sh/resource-policy" "keep") -}}
+{{- $meta := dict "ctx" .ctx "component" $spec.component "name" $spec.name "annotations" (dict "helm.sh/resource-policy" "keep") -}}
 {{- include "nova-common.secretDocument" (dict "meta" $meta "data" $data) }}
-{{- $servicesNs := include "nova-common.chartNamespace" (dict "ctx" .ctx "chart" "nova-services") -}}
-{{- if and .publish (ne $servicesNs (include "nova-common.namespace" .ctx)) }}
+{{- range (include "nova-common.credentials.placed" (dict "ctx" .ctx "specs" (list $spec)) | fromYamlArray | rest) }}
 {{- $published := dict -}}
-{{- range .publish }}{{ $_ := set $published . (get $data .) }}{{ end }}
+{{- range $key, $_ := .keys }}{{ $_ := set $published $key (get $data $key) }}{{ end }}
 ---
-{{ include "nova-common.secretDocument" (dict "meta" (merge (dict "namespace" $servicesNs) $meta) "data" $published) }}
+{{ include "nova-common.secretDocument" (dict "meta" (merge (dict "namespace" .namespace) $meta) "data" $published) }}
 {{- end }}
 {{- end -}}
 

@@ -77,7 +77,8 @@ needs and nobody set, as a YAML list of messages. Arg: the chart context.
 {{/*
 nova-services.secretChecksum: changes when what the service reads from
 Secrets changes: every Secret and key it reads, with the value of those the
-chart holds (generated values never change, so their names suffice).
+chart holds (generated values never change, so their names suffice), and
+global.credentials.revision.
 Args: dict "ctx" $ "name" "user-service" "svc" $svc
 */}}
 {{- define "nova-services.secretChecksum" -}}
@@ -99,33 +100,30 @@ Args: dict "ctx" $ "name" "user-service" "svc" $svc
 {{- $refs = append $refs (printf "%s=%s" $id (get $values $id | default "")) -}}
 {{- end -}}
 {{- end -}}
+{{- with dig "credentials" "revision" "" (.ctx.Values.global | default dict) | toString }}{{ $refs = append $refs (printf "revision=%s" .) }}{{ end -}}
 {{- join "\n" $refs | sha256sum -}}
 {{- end -}}
 
 {{/*
-nova-services.jwtKeysJob: "true" when the JWT hook Job must run: some
-enabled service reads the key pair, jwt.existingSecret is not set, and the
-Secret is not already in the cluster with both keys (lookup; helm template
-sees no cluster, so it always renders the Job, which is harmless: the Job
-leaves an existing Secret alone). Arg: the chart context.
-*/}}
-{{- define "nova-services.jwtKeysJob" -}}
-{{- $needed := or (include "nova-services.anyUses" (dict "ctx" . "group" "jwt-key-pair")) (include "nova-services.anyUses" (dict "ctx" . "group" "jwt-public-key")) -}}
-{{- if and $needed (not .Values.jwt.existingSecret) -}}
-{{- $live := lookup "v1" "Secret" (include "nova-common.namespace" .) (include "nova-services.jwtSecretName" .) -}}
-{{- $data := ($live | default dict).data | default dict -}}
-{{- if not (and (get $data "private.pem") (get $data "public.pem")) }}true{{ end -}}
-{{- end -}}
-{{- end -}}
-
-{{/*
-nova-services.jwtSecretMetadata: the JWT Secret's labels and annotations as
-JSON members, for the Job that creates it: the release's labels but Helm's own (so that
-nova-installer cleanup finds it, and nothing claims Helm manages it) and helm.sh/resource-policy: keep (it is
-not Helm's object, so uninstall leaves it anyway; the annotation says so).
+nova-services.credentialSecrets: the Secrets the services tier itself needs,
+as nova-common credential specs (_credentials.tpl): JWT_SECRET (64
+characters, <fullname>-generated) and the RS256 key pair (<fullname>-jwt),
+or both in jwt.existingSecret. Only what some enabled service reads.
 Arg: the chart context.
 */}}
-{{- define "nova-services.jwtSecretMetadata" -}}
-{{- $labels := omit (include "nova-common.labels" (dict "ctx" . "component" "jwt") | fromYaml) "helm.sh/chart" "app.kubernetes.io/managed-by" -}}
-{{- printf "\"labels\":%s,\"annotations\":%s" (toJson $labels) (toJson (dict "helm.sh/resource-policy" "keep")) -}}
+{{- define "nova-services.credentialSecrets" -}}
+{{- $secret := include "nova-services.anyUses" (dict "ctx" . "group" "jwt-secret") -}}
+{{- $pair := or (include "nova-services.anyUses" (dict "ctx" . "group" "jwt-key-pair")) (include "nova-services.anyUses" (dict "ctx" . "group" "jwt-public-key")) -}}
+{{- $pairKeys := dict "private.pem" "rsa-private:2048" "public.pem" "rsa-public:private.pem" -}}
+{{- $out := list -}}
+{{- if .Values.jwt.existingSecret -}}
+{{- $keys := dict -}}
+{{- if $secret }}{{ $_ := set $keys "jwt-secret" "random:64" }}{{ end -}}
+{{- if $pair }}{{ $keys = merge $keys $pairKeys }}{{ end -}}
+{{- if $keys }}{{ $out = append $out (dict "component" "jwt" "name" .Values.jwt.existingSecret "existing" true "keys" $keys) }}{{ end -}}
+{{- else -}}
+{{- if $secret }}{{ $out = append $out (dict "component" "generated" "name" (include "nova-services.generatedSecretName" .) "existing" false "keys" (dict "jwt-secret" "random:64")) }}{{ end -}}
+{{- if $pair }}{{ $out = append $out (dict "component" "jwt" "name" (include "nova-services.jwtSecretName" .) "existing" false "keys" $pairKeys) }}{{ end -}}
+{{- end -}}
+{{- toYaml $out -}}
 {{- end -}}

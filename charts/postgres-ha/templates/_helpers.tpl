@@ -3,6 +3,13 @@
 {{- list "superuser-password" "replication-password" (include "nova-common.postgres.appPasswordKey" .) "rest-password" | toYaml -}}
 {{- end -}}
 
+{{/* postgres-ha.credentialSecrets: the database tier's credential Secret, as nova-common credential specs (_credentials.tpl). */}}
+{{- define "postgres-ha.credentialSecrets" -}}
+{{- $keys := dict -}}
+{{- range include "postgres-ha.secretKeys" . | fromYamlArray }}{{ $_ := set $keys . "random:32" }}{{ end -}}
+{{- list (dict "component" "auth" "name" (include "postgres-ha.secretName" .) "existing" (ne (include "nova-common.postgres.existingSecret" .) "") "keys" $keys "publish" (list (include "nova-common.postgres.appPasswordKey" .))) | toYaml -}}
+{{- end -}}
+
 {{/* Name of the credentials Secret: the same helper the services tier uses. */}}
 {{- define "postgres-ha.secretName" -}}
 {{- include "nova-common.postgres.secretName" (dict "ctx" .) -}}

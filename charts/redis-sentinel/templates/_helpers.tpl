@@ -167,3 +167,10 @@ volumeMounts:
   {{- include "redis-sentinel.authMount" . | nindent 2 }}
   {{- include "nova-common.podLabel.tokenMount" . | nindent 2 }}
 {{- end -}}
+
+{{/* redis-sentinel.credentialSecrets: the cache tier's credential Secret, as nova-common credential specs (_credentials.tpl). */}}
+{{- define "redis-sentinel.credentialSecrets" -}}
+{{- $key := include "redis-sentinel.secretKey" . -}}
+{{- $name := include "nova-common.redis.secretName" (dict "ctx" .) -}}
+{{- list (dict "component" "auth" "name" $name "existing" (ne (include "nova-common.redis.existingSecret" .) "") "keys" (dict $key "random:32") "publish" (list $key)) | toYaml -}}
+{{- end -}}
