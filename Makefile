@@ -18,12 +18,13 @@ K8S_SCHEMA_VERSION  := v1.37.2
 BIN         := $(CURDIR)/bin
 SCHEMA_DIR  := $(CURDIR)/.cache/kube-schemas/$(K8S_SCHEMA_VERSION)
 # Charts and profiles are the directories of charts/ and the files of values/
-# (presets topology-* excluded), as tests/render and nova-installer read them.
+# (presets, whose first line says "# Preset", excluded), as tests/render and
+# nova-installer read them.
 CHARTS      := $(patsubst charts/%/Chart.yaml,%,$(wildcard charts/*/Chart.yaml))
 LIBRARIES   := $(patsubst charts/%/Chart.yaml,%,$(shell grep -l '^type: library' charts/*/Chart.yaml))
 UMBRELLA    := nova
 APP_CHARTS  := $(filter-out $(LIBRARIES) $(UMBRELLA),$(CHARTS)) $(UMBRELLA)
-PROFILES    := $(filter-out topology-%,$(patsubst values/%.yaml,%,$(wildcard values/*.yaml)))
+PROFILES    := $(patsubst values/%.yaml,%,$(shell grep -L '^\# Preset ' values/*.yaml))
 # The Kafka, ClickHouse and S3 values that staging and production require.
 ENDPOINTS   := values/examples/external-endpoints.yaml
 export PATH := $(BIN):$(PATH)
@@ -145,6 +146,7 @@ lint: system-packages tools deps docs-check
 	helm lint --strict charts/$(UMBRELLA) -f values/local.yaml
 	for p in $(PROFILES); do helm lint --strict charts/$(UMBRELLA) -f values/$$p.yaml -f $(ENDPOINTS); done
 	helm lint --strict charts/$(UMBRELLA) -f values/production.yaml -f $(ENDPOINTS) -f values/topology-consolidated.yaml
+	helm lint --strict charts/$(UMBRELLA) -f values/production.yaml -f $(ENDPOINTS) -f values/gitops.yaml
 	ct lint --config ct.yaml --lint-conf lintconf.yaml
 	yamllint -c lintconf.yaml -s values ct.yaml lintconf.yaml charts/*/Chart.yaml charts/*/values.yaml tests/contract/services-contract.yaml
 

@@ -98,18 +98,18 @@ func TestPodsRefusedByAdmissionAreReported(t *testing.T) {
 	assert.Equal(t, "replicaset/user-service-7d9 in nova: FailedCreate: Error creating: "+refused, problems[0].String())
 
 	// A hook Job (pre-install: no other object exists yet) whose pod is refused.
-	job := `pods "nova-nova-services-jwt-keys-x" is forbidden: violates PodSecurity "restricted:latest": runAsUser=0`
+	job := `pods "nova-nova-services-credentials-x" is forbidden: violates PodSecurity "restricted:latest": runAsUser=0`
 	done := batchv1.JobStatus{Conditions: []batchv1.JobCondition{{Type: batchv1.JobComplete, Status: corev1.ConditionTrue}}}
 	c = fake.NewSimpleClientset(
-		&batchv1.Job{ObjectMeta: meta("nova-nova-services-jwt-keys")},
+		&batchv1.Job{ObjectMeta: meta("nova-nova-services-credentials")},
 		&batchv1.Job{ObjectMeta: meta("nova-postgres-ha-ensure"), Status: done},
 		&corev1.Event{ObjectMeta: metav1.ObjectMeta{Namespace: "nova", Name: "e3"}, Type: corev1.EventTypeWarning, Reason: "FailedCreate",
-			Message: "Error creating: " + job, InvolvedObject: corev1.ObjectReference{Kind: "Job", Name: "nova-nova-services-jwt-keys", Namespace: "nova"}},
+			Message: "Error creating: " + job, InvolvedObject: corev1.ObjectReference{Kind: "Job", Name: "nova-nova-services-credentials", Namespace: "nova"}},
 		&corev1.Event{ObjectMeta: metav1.ObjectMeta{Namespace: "nova", Name: "e4"}, Type: corev1.EventTypeWarning, Reason: "FailedCreate",
 			Message: "old news", InvolvedObject: corev1.ObjectReference{Kind: "Job", Name: "nova-postgres-ha-ensure", Namespace: "nova"}},
 	)
 	problems, err = Release(context.Background(), c, "nova", []string{"nova"})
 	require.NoError(t, err)
 	require.Len(t, problems, 1, "the completed Job's old event is not a problem")
-	assert.Equal(t, "job/nova-nova-services-jwt-keys in nova: FailedCreate: Error creating: "+job, problems[0].String())
+	assert.Equal(t, "job/nova-nova-services-credentials in nova: FailedCreate: Error creating: "+job, problems[0].String())
 }

@@ -27,7 +27,7 @@ import (
 type Profile struct {
 	Name        string
 	Description string // the first comment line of the file
-	Preset      bool   // a preset combines with a profile (topology-*)
+	Preset      bool   // a preset combines with a profile: its leading comment starts "# Preset "
 	File        bool   // read from a path the user gave, not built in
 	Data        []byte
 }
@@ -54,7 +54,7 @@ func Profiles(fsys fs.FS) ([]Profile, error) {
 			return nil, err
 		}
 		name := strings.TrimSuffix(path.Base(n), ".yaml")
-		out = append(out, Profile{Name: name, Description: firstComment(data), Preset: strings.HasPrefix(name, "topology-"), Data: data})
+		out = append(out, Profile{Name: name, Description: firstComment(data), Preset: bytes.HasPrefix(data, []byte("# Preset ")), Data: data})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return !out[i].Preset && out[j].Preset })
 	return out, nil

@@ -23,7 +23,7 @@ func TestEmbeddedProfiles(t *testing.T) {
 		names = append(names, p.Name)
 		assert.NotEmpty(t, p.Description, p.Name)
 	}
-	assert.Equal(t, []string{"local", "production", "staging", "topology-consolidated"}, names)
+	assert.Equal(t, []string{"local", "production", "staging", "gitops", "topology-consolidated"}, names)
 	p, err := ResolveProfile(nova.Profiles, "local")
 	require.NoError(t, err)
 	assert.Contains(t, p.Description, "one-node laptop cluster")

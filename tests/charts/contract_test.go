@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
@@ -56,15 +57,35 @@ func contractRenders() map[string]render.Options {
 	return out
 }
 
-// Secrets that renders use without rendering them: the JWT key pair (made by
-// the hook Job, whose script is tested on its own) and the existing Secrets
-// that values/examples/external-endpoints.yaml names.
-func declaredSecrets(ns string) externalSecrets {
-	return externalSecrets{
-		ns + "/nova-nova-services-jwt": {"private.pem", "public.pem"},
-		ns + "/nova-clickhouse":        {"clickhouse-password"},
-		ns + "/nova-s3":                {"aws-access-key-id", "aws-secret-access-key"},
+// Secrets that renders use without rendering them: those the credentials
+// hook Jobs make (their script is tested on its own) and the existing
+// Secrets that values/examples/external-endpoints.yaml names.
+func declaredSecrets(m *render.Manifest, ns string) externalSecrets {
+	out := hookSecrets(m)
+	out[ns+"/nova-clickhouse"] = []string{"clickhouse-password"}
+	out[ns+"/nova-s3"] = []string{"aws-access-key-id", "aws-secret-access-key"}
+	return out
+}
+
+// hookSecrets are the Secrets the render's credentials hook Jobs create
+// ("namespace/name" -> keys), read from their CREDENTIALS lines.
+func hookSecrets(m *render.Manifest) externalSecrets {
+	out := externalSecrets{}
+	for _, j := range render.All[*batchv1.Job](m) {
+		for _, c := range j.Spec.Template.Spec.Containers {
+			for _, line := range strings.Split(envOf(c)["CREDENTIALS"].Value, "\n") {
+				f := strings.Fields(line)
+				if len(f) < 5 {
+					continue
+				}
+				for _, kv := range f[4:] {
+					key, _, _ := strings.Cut(kv, "=")
+					out[f[0]+"/"+f[1]] = append(out[f[0]+"/"+f[1]], key)
+				}
+			}
+		}
 	}
+	return out
 }
 
 // source says where a container's variable comes from, or "" when nothing
@@ -223,7 +244,7 @@ func checkProgramContract(errorf func(string, ...any), m *render.Manifest, ct se
 
 	// Every required variable (or one of its alternatives) has a value
 	// from the render or a declared Secret.
-	declared := declaredSecrets(ns)
+	declared := declaredSecrets(m, ns)
 	for _, alternatives := range p.Required {
 		var from string
 		for _, v := range alternatives {

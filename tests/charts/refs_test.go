@@ -242,6 +242,12 @@ func refCases() map[string]struct {
 		"nova-services.apns.bundleId":                         "app.nova",
 		"nova-services.apns.certificate":                      "Y2VydA==",
 		"nova-services.services.search-service.enabled":       "false"}}, nil}
+	// GitOps: no credential is rendered; the hook Jobs declare every one.
+	for _, profile := range render.Profiles {
+		cases["nova/"+profile+"/gitops"] = c{render.Options{Chart: "nova", Profile: profile, Files: []string{"values/gitops.yaml"}}, nil}
+	}
+	cases["nova/gitops tier namespaces consolidated"] = c{render.Options{Chart: "nova", Profile: "production",
+		Files: []string{"values/topology-consolidated.yaml", "values/gitops.yaml"}, Set: map[string]string{"global.tierNamespaces.enabled": "true"}}, nil}
 	cases["nova/tier namespaces"] = c{render.Options{Chart: "nova", Profile: "production",
 		Set: map[string]string{"global.tierNamespaces.enabled": "true"}}, nil}
 	cases["nova/tier namespaces consolidated"] = c{render.Options{Chart: "nova", Profile: "staging",
@@ -281,7 +287,7 @@ func TestEverySecretAndConfigMapReferenceResolves(t *testing.T) {
 				t.Fatal("no pods rendered: nothing was checked")
 			}
 			external := externalSecrets{}
-			for _, src := range []externalSecrets{c.external, declaredSecrets("nova"), declaredSecrets("nova-services")} {
+			for _, src := range []externalSecrets{c.external, declaredSecrets(m, "nova"), declaredSecrets(m, "nova-services")} {
 				for k, v := range src {
 					external[k] = append(external[k], v...)
 				}

@@ -1,35 +1,22 @@
 package charts
 
 import (
-	"crypto"
-	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
-	"net/http/httptest"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
-	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/nova-platform/nova/tests/need"
 	"github.com/nova-platform/nova/tests/ports"
@@ -130,222 +117,6 @@ func TestImageTagIsSetOnceOrPerService(t *testing.T) {
 		if img := app(t, m, d.Name).Image; !strings.HasSuffix(img, want) || !strings.HasPrefix(img, "registry.example.com/proerror77/nova/") {
 			t.Errorf("%s: image %q, want registry.example.com/...%s", d.Name, img, want)
 		}
-	}
-}
-
-// The JWT key pair: a pre-install/pre-upgrade hook Job with its own narrow
-// RBAC makes the Secret when it is missing; an upgrade that finds it renders
-// no Job, and every pod reads the same Secret with the same checksum.
-func TestJWTKeyPairIsMadeOnceAndKept(t *testing.T) {
-	install, err := renderWithEngine(t, "nova-services", map[string]any{}, newFakeCluster())
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := decodeAll(t, install)
-	job := render.Get[*batchv1.Job](t, m, "nova-nova-services-jwt-keys")
-	if job.Annotations["helm.sh/hook"] != "pre-install,pre-upgrade" {
-		t.Errorf("JWT Job hook %q", job.Annotations["helm.sh/hook"])
-	}
-	spec := job.Spec.Template.Spec
-	c := spec.Containers[0]
-	env := envOf(c)
-	if env["SECRET_NAME"].Value != "nova-nova-services-jwt" || !strings.Contains(strings.Join(c.Command, " "), "openssl genpkey") {
-		t.Errorf("JWT Job: SECRET_NAME %q, command %v", env["SECRET_NAME"].Value, c.Command[:2])
-	}
-	if spec.AutomountServiceAccountToken == nil || !*spec.AutomountServiceAccountToken || spec.ServiceAccountName != job.Name {
-		t.Errorf("JWT Job runs as %q (token %v)", spec.ServiceAccountName, spec.AutomountServiceAccountToken)
-	}
-	checkRestricted(t, &corev1.Pod{Spec: spec})
-	var meta struct {
-		Labels      map[string]string
-		Annotations map[string]string
-	}
-	if err := json.Unmarshal([]byte("{"+env["SECRET_METADATA"].Value+"}"), &meta); err != nil || meta.Labels["app.kubernetes.io/instance"] != "nova" ||
-		meta.Labels["app.kubernetes.io/part-of"] != "nova" || meta.Annotations["helm.sh/resource-policy"] != "keep" {
-		t.Errorf("SECRET_METADATA %q: %v", env["SECRET_METADATA"].Value, err)
-	}
-	// Its Role: create Secrets, read the JWT one, nothing else.
-	role := render.Get[*rbacv1.Role](t, m, job.Name)
-	if len(role.Rules) != 2 || strings.Join(role.Rules[0].Verbs, ",") != "create" || strings.Join(role.Rules[1].Verbs, ",") != "get" ||
-		strings.Join(role.Rules[1].ResourceNames, ",") != "nova-nova-services-jwt" || strings.Join(role.Rules[0].Resources, ",") != "secrets" {
-		t.Errorf("JWT Job Role %+v", role.Rules)
-	}
-	for _, o := range []interface {
-		GetAnnotations() map[string]string
-		GetName() string
-	}{render.Get[*corev1.ServiceAccount](t, m, job.Name), role, render.Get[*rbacv1.RoleBinding](t, m, job.Name)} {
-		if a := o.GetAnnotations(); a["helm.sh/hook"] != "pre-install,pre-upgrade" || a["helm.sh/hook-weight"] != "-10" {
-			t.Errorf("%s: hook annotations %v (it must exist before the Job)", o.GetName(), a)
-		}
-	}
-
-	// The upgrade finds the Secret: no Job, the same pods.
-	kept := &corev1.Secret{Data: map[string][]byte{"private.pem": []byte("k"), "public.pem": []byte("p")}}
-	kept.Name, kept.Namespace = "nova-nova-services-jwt", "nova"
-	existing := []k8sruntime.Object{kept}
-	for _, s := range render.All[*corev1.Secret](m) {
-		existing = append(existing, s)
-	}
-	upgrade, err := renderWithEngine(t, "nova-services", map[string]any{}, newFakeCluster(existing...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.TrimSpace(upgrade["nova-services/templates/job-jwt-keys.yaml"]) != "" {
-		t.Errorf("the upgrade renders the JWT Job although the Secret exists:\n%s", upgrade["nova-services/templates/job-jwt-keys.yaml"])
-	}
-	after := decodeAll(t, upgrade)
-	for _, name := range []string{"user-service", "messaging-service"} {
-		before := render.Get[*appsv1.Deployment](t, m, name).Spec.Template
-		now := render.Get[*appsv1.Deployment](t, after, name).Spec.Template
-		if before.Annotations["checksum/secret"] != now.Annotations["checksum/secret"] {
-			t.Errorf("%s: checksum/secret changed on the upgrade", name)
-		}
-		var secret string
-		for _, v := range now.Spec.Volumes {
-			if v.Name == "jwt" {
-				secret = v.Secret.SecretName
-			}
-		}
-		if secret != kept.Name {
-			t.Errorf("%s mounts the JWT keys from %q, want %s", name, secret, kept.Name)
-		}
-	}
-	// A Secret without the keys does not count: the Job runs and says what is wrong.
-	broken := kept.DeepCopy()
-	broken.Data = map[string][]byte{"other": []byte("x")}
-	again, err := renderWithEngine(t, "nova-services", map[string]any{}, newFakeCluster(broken))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(again["nova-services/templates/job-jwt-keys.yaml"], "kind: Job") {
-		t.Error("no JWT Job although the Secret lacks the keys")
-	}
-	// jwt.existingSecret: no Job.
-	m = render.Render(t, render.Options{Chart: "nova-services", Set: map[string]string{"jwt.existingSecret": "mine"}})
-	for _, j := range render.All[*batchv1.Job](m) {
-		if strings.Contains(j.Name, "jwt") {
-			t.Errorf("Job %s rendered with jwt.existingSecret", j.Name)
-		}
-	}
-	// The generator runs from the image postgres-ha already pulls.
-	umbrella := render.Render(t, render.Options{Chart: "nova", Profile: "local"})
-	pg := render.Get[*appsv1.StatefulSet](t, umbrella, "nova-postgres-ha-postgres").Spec.Template.Spec.Containers[0].Image
-	if got := render.Get[*batchv1.Job](t, umbrella, "nova-nova-services-jwt-keys").Spec.Template.Spec.Containers[0].Image; got != pg {
-		t.Errorf("the JWT Job pulls %q, PostgreSQL runs %q: a second image", got, pg)
-	}
-}
-
-// fakeSecretsAPI is the part of the Kubernetes API that jwt-keys.sh uses:
-// GET and POST of Secrets in one namespace, with a bearer token.
-type fakeSecretsAPI struct {
-	mu      sync.Mutex
-	secrets map[string]map[string]string // name -> key -> base64
-	posts   int
-	getCode int // answer GETs with this code instead (0 = normal)
-	saDir   string
-	srv     *httptest.Server
-}
-
-func newFakeSecretsAPI(t *testing.T) *fakeSecretsAPI {
-	t.Helper()
-	a := &fakeSecretsAPI{secrets: map[string]map[string]string{}, saDir: t.TempDir()}
-	a.srv = httptest.NewTLSServer(http.HandlerFunc(a.serve))
-	t.Cleanup(a.srv.Close)
-	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: a.srv.Certificate().Raw})
-	for name, data := range map[string][]byte{"token": []byte("test-token"), "ca.crt": ca, "namespace": []byte("nova")} {
-		if err := os.WriteFile(filepath.Join(a.saDir, name), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return a
-}
-
-func (a *fakeSecretsAPI) serve(w http.ResponseWriter, r *http.Request) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if r.Header.Get("Authorization") != "Bearer test-token" {
-		http.Error(w, `{"kind":"Status","code":401}`, http.StatusUnauthorized)
-		return
-	}
-	const prefix = "/api/v1/namespaces/nova/secrets"
-	switch {
-	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, prefix+"/"):
-		if a.getCode != 0 {
-			http.Error(w, `{"kind":"Status","message":"forbidden"}`, a.getCode)
-			return
-		}
-		data, ok := a.secrets[strings.TrimPrefix(r.URL.Path, prefix+"/")]
-		if !ok {
-			http.Error(w, `{"kind":"Status","code":404}`, http.StatusNotFound)
-			return
-		}
-		_ = json.NewEncoder(w).Encode(map[string]any{"kind": "Secret", "data": data})
-	case r.Method == http.MethodPost && r.URL.Path == prefix:
-		a.posts++
-		var s struct {
-			Metadata struct {
-				Name   string
-				Labels map[string]string
-			}
-			Data map[string]string
-		}
-		body, _ := io.ReadAll(r.Body)
-		if err := json.Unmarshal(body, &s); err != nil || s.Metadata.Name == "" {
-			http.Error(w, fmt.Sprintf(`{"message":"bad Secret: %v"}`, err), http.StatusBadRequest)
-			return
-		}
-		if _, ok := a.secrets[s.Metadata.Name]; ok {
-			http.Error(w, `{"kind":"Status","code":409}`, http.StatusConflict)
-			return
-		}
-		a.secrets[s.Metadata.Name] = s.Data
-		w.WriteHeader(http.StatusCreated)
-		_, _ = w.Write(body)
-	default:
-		http.Error(w, "unexpected "+r.Method+" "+r.URL.Path, http.StatusMethodNotAllowed)
-	}
-}
-
-// The JWT script as it ships, with the real openssl and curl against a fake
-// API server: it makes a valid RS256 pair once and never replaces it.
-func TestJWTKeysScriptMakesAPairOnce(t *testing.T) {
-	need.Command(t, "openssl", "openssl")
-	need.Command(t, "curl", "curl")
-	api := newFakeSecretsAPI(t)
-	run := func() (string, error) {
-		cmd := exec.Command("/bin/sh", render.Path("charts", "nova-services", "files", "jwt-keys.sh"))
-		cmd.Env = []string{"PATH=/usr/bin:/bin", "SECRET_NAME=nova-jwt", `SECRET_METADATA="labels":{"app.kubernetes.io/part-of":"nova"}`,
-			"KEY_BITS=2048", "KUBERNETES_API_URL=" + api.srv.URL, "SERVICEACCOUNT_DIR=" + api.saDir, "TMPDIR=" + t.TempDir()}
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
-	out, err := run()
-	if err != nil || !strings.Contains(out, "created Secret nova/nova-jwt") {
-		t.Fatalf("first run: %v\n%s", err, out)
-	}
-	first := api.secrets["nova-jwt"]
-	priv, pub := decodePEMKeyPair(t, first)
-	// The halves belong together: a token signed with one verifies with the other.
-	digest := sha256.Sum256([]byte("header.payload"))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, priv, crypto.SHA256, digest[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig); err != nil || priv.N.BitLen() != 2048 {
-		t.Errorf("the public key does not verify the private key's signature (%v), modulus %d bits", err, priv.N.BitLen())
-	}
-
-	out, err = run()
-	if err != nil || !strings.Contains(out, "exists; left as it is") || api.posts != 1 || api.secrets["nova-jwt"]["private.pem"] != first["private.pem"] {
-		t.Errorf("second run changed the pair or failed (%d POSTs): %v\n%s", api.posts, err, out)
-	}
-	api.secrets["nova-jwt"] = map[string]string{"other": "eA=="}
-	if out, err := run(); err == nil || !strings.Contains(out, "exists without the keys private.pem and public.pem") {
-		t.Errorf("a Secret without the keys: want a failure saying so, got %v\n%s", err, out)
-	}
-	api.getCode = http.StatusForbidden
-	if out, err := run(); err == nil || !strings.Contains(out, "HTTP 403") {
-		t.Errorf("a forbidden read: want a failure naming the status, got %v\n%s", err, out)
 	}
 }
 

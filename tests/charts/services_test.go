@@ -581,7 +581,7 @@ func TestCredentialsHaveOneSourceEach(t *testing.T) {
 			t.Errorf("user-service: %s not from %s: %+v", name, secret, env[name])
 		}
 	}
-	if strings.Contains(m.Raw, "kind: Job\nmetadata:\n  name: nova-nova-services-jwt-keys") || len(items("user-service")) != 0 {
+	if strings.Contains(m.Raw, "kind: Job\nmetadata:\n  name: nova-nova-services-credentials") || len(items("user-service")) != 0 {
 		t.Error("the JWT key Job or Secret of the chart is used although jwt.existingSecret is set")
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,6 +115,20 @@ func TestLocalProfileLifecycle(t *testing.T) {
 			assert.Regexp(t, fmt.Sprintf(`(?m)^%d\s`, rev), r.stdout)
 		}
 		assert.Contains(t, r.stdout, "Rollback to 1")
+	})
+
+	t.Run("the switch to the gitops preset keeps every password", func(t *testing.T) {
+		e.mustSucceed(t, e.installer(t, "deploy", "--profile", "local", "-f", filepath.Join(cluster.RepoRoot(), "values", "gitops.yaml"),
+			"-n", ns, "--timeout", "3m"))
+		assert.Equal(t, firstSecrets, e.secrets(t, ns), "the generated Secrets stay, byte for byte")
+		manifest := e.mustSucceed(t, e.helm(t, "get", "manifest", "nova", "-n", ns)).stdout
+		for name := range firstSecrets {
+			if strings.HasSuffix(name, "-external") {
+				continue // the values' credentials (the S3 placeholders): rendered in every mode
+			}
+			assert.NotContains(t, manifest, "kind: Secret\nmetadata:\n  name: "+name+"\n", "the release no longer renders %s", name)
+		}
+		e.requireAllReady(t, ns)
 	})
 
 	t.Run("cleanup keeps data and credentials", func(t *testing.T) {
