@@ -12,7 +12,11 @@ func TestUmbrellaNotesNameEveryTierAndItsNamespace(t *testing.T) {
 	}{
 		"release namespace": {map[string]any{}, []string{
 			`release "nova"`, "redis-sentinel  namespace nova", "postgres-ha     namespace nova", "nova-services   namespace nova",
-			"app.kubernetes.io/instance=nova"}},
+			"app.kubernetes.io/instance=nova", "Credentials: generated once by the charts"}},
+		"gitops": {map[string]any{"global": map[string]any{"credentials": map[string]any{"source": "hook"}}},
+			[]string{"Credentials: each missing Secret is created by the hook Jobs nova-<chart>-credentials"}},
+		"external": {map[string]any{"global": map[string]any{"credentials": map[string]any{"source": "external"}}},
+			[]string{"Credentials: from your secret manager (global.credentials.source=external): pods wait"}},
 		"tier namespaces, one tier off": {map[string]any{
 			"global":        map[string]any{"tierNamespaces": map[string]any{"enabled": true}},
 			"nova-services": map[string]any{"enabled": false}},

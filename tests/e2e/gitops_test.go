@@ -223,6 +223,22 @@ func (e *env) runAsKubelet(t *testing.T, ns string, spec corev1.PodSpec) {
 	}
 }
 
+// runPreSyncForReal creates the hooks in weight order on a real node, each
+// Job waited for until it completes, as Argo CD does.
+func (e *env) runPreSyncForReal(t *testing.T, kubectl, ns string, hooks []hookDoc) {
+	t.Helper()
+	for _, h := range hooks {
+		e.kubectlApply(t, kubectl, h.raw)
+		if h.obj.GetKind() == "Job" {
+			cmd := exec.Command(kubectl, "--kubeconfig", e.c.Kubeconfig, "-n", ns, "wait", "--for=condition=complete", "--timeout=180s", "job/"+h.obj.GetName())
+			out, err := cmd.CombinedOutput()
+			logs, _ := exec.Command(kubectl, "--kubeconfig", e.c.Kubeconfig, "-n", ns, "logs", "job/"+h.obj.GetName()).CombinedOutput()
+			t.Logf("%s:\n%s", h.obj.GetName(), logs)
+			require.NoError(t, err, "job %s: %s", h.obj.GetName(), out)
+		}
+	}
+}
+
 func (e *env) kubectlApply(t *testing.T, kubectl string, docs []byte) {
 	t.Helper()
 	e.kubectlRun(t, kubectl, docs, "apply", "-f", "-")

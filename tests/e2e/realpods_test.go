@@ -81,6 +81,31 @@ func TestRealPodsLocalProfile(t *testing.T) {
 		}
 	})
 
+	t.Run("the gitops preset's hook Jobs run in the charts' own images and make every Secret", func(t *testing.T) {
+		const gns = "nova-gitops"
+		_, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: gns,
+			Labels: map[string]string{"pod-security.kubernetes.io/enforce": "restricted"}}}, metav1.CreateOptions{})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = client.CoreV1().Namespaces().Delete(ctx, gns, metav1.DeleteOptions{}) })
+		manifest := e.mustSucceed(t, e.installer(t, "template", "--profile", "local", "-f", values, "-n", gns,
+			"-f", filepath.Join(cluster.RepoRoot(), "values", "gitops.yaml"))).stdout
+		hooks, _ := splitHooks(t, manifest)
+		start := time.Now()
+		e.runPreSyncForReal(t, kubectl, gns, hooks)
+		t.Logf("the three credentials Jobs on the real node: %.1f s", time.Since(start).Seconds())
+		for name, keys := range map[string][]string{"nova-redis-sentinel-auth": {"password"},
+			"nova-postgres-ha-auth":        {"app-password", "replication-password", "rest-password", "superuser-password"},
+			"nova-nova-services-generated": {"jwt-secret"}, "nova-nova-services-jwt": {"private.pem", "public.pem"}} {
+			s, err := client.CoreV1().Secrets(gns).Get(ctx, name, metav1.GetOptions{})
+			require.NoError(t, err)
+			for _, k := range keys {
+				assert.NotEmpty(t, s.Data[k], "%s key %s", name, k)
+			}
+		}
+		assert.Len(t, e.secrets(t, gns)["nova-redis-sentinel-auth"]["password"], 32)
+		assert.Contains(t, string(e.secrets(t, gns)["nova-nova-services-jwt"]["public.pem"]), "BEGIN PUBLIC KEY")
+	})
+
 	t.Run("status names the real Redis master and PostgreSQL leader; logs are the containers' own", func(t *testing.T) {
 		master, leader := status(t)
 		assert.Regexp(t, `^nova-redis-sentinel-redis-\d$`, master)
