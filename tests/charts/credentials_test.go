@@ -179,6 +179,29 @@ func TestCredentialsHookIsNarrow(t *testing.T) {
 	}
 }
 
+// The Secrets the hook makes carry Helm's ownership marks, so that a
+// release switched to source chart adopts them instead of failing.
+func TestHookSecretsCanBeAdoptedByHelm(t *testing.T) {
+	m := render.Render(t, render.Options{Chart: "nova", Profile: "local", Files: gitops})
+	for _, j := range render.All[*batchv1.Job](m) {
+		for _, line := range strings.Split(envOf(j.Spec.Template.Spec.Containers[0])["CREDENTIALS"].Value, "\n") {
+			f := strings.Fields(line)
+			if len(f) < 5 {
+				continue
+			}
+			var meta struct{ Labels, Annotations map[string]string }
+			if err := json.Unmarshal([]byte("{"+f[3]+"}"), &meta); err != nil {
+				t.Fatalf("%s: metadata %q: %v", j.Name, f[3], err)
+			}
+			if meta.Labels["app.kubernetes.io/managed-by"] != "Helm" || meta.Labels["app.kubernetes.io/instance"] != "nova" ||
+				meta.Annotations["meta.helm.sh/release-name"] != "nova" || meta.Annotations["meta.helm.sh/release-namespace"] != "nova" ||
+				meta.Annotations["helm.sh/resource-policy"] != "keep" {
+				t.Errorf("%s makes %s with %+v", j.Name, f[1], meta)
+			}
+		}
+	}
+}
+
 // checksum/secret: from the values with source chart; from names and
 // global.credentials.revision otherwise, which rolls exactly the pods that
 // read a credential.
@@ -402,11 +425,12 @@ func TestCredentialsScriptMakesEachSecretOnce(t *testing.T) {
 	need.Command(t, "curl", "curl")
 	api := newFakeSecretsAPI(t)
 	script := credentialsScript(t)
+	const meta = `"labels":{"app.kubernetes.io/part-of":"nova"},"annotations":{"helm.sh/resource-policy":"keep"}`
 	spec := strings.Join([]string{
-		`db pg - {"app.kubernetes.io/part-of":"nova"} app-password=random:32 superuser-password=random:32`,
-		`web pg db {"app.kubernetes.io/part-of":"nova"} app-password=copy`,
-		`web jwt - {} private.pem=rsa-private:2048 public.pem=rsa-public:private.pem jwt-secret=random:64`,
-		`web mine - {} password=random:32`,
+		`db pg - ` + meta + ` app-password=random:32 superuser-password=random:32`,
+		`web pg db ` + meta + ` app-password=copy`,
+		`web jwt - ` + meta + ` private.pem=rsa-private:2048 public.pem=rsa-public:private.pem jwt-secret=random:64`,
+		`web mine - ` + meta + ` password=random:32`,
 	}, "\n")
 	run := func() (string, error) {
 		cmd := exec.Command("/bin/sh", "-c", script, "credentials")

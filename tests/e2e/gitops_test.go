@@ -104,6 +104,35 @@ func TestGitOpsSyncsChangeNothing(t *testing.T) {
 	assert.Equal(t, first, shape(), "no workload's generation or pod template changed")
 }
 
+// Leaving GitOps (say for Flux, which runs Helm releases): a release in
+// source chart finds the Secrets the hook made, adopts them (they carry
+// Helm's ownership marks) and keeps their values (lookup).
+func TestHookSecretsAreAdoptedBySourceChart(t *testing.T) {
+	kubectl, err := exec.LookPath("kubectl")
+	require.NoError(t, err, "kubectl")
+	e := newEnv(t, 1)
+	const ns = "nova"
+	_, err = e.client.CoreV1().Namespaces().Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns,
+		Labels: map[string]string{"pod-security.kubernetes.io/enforce": "restricted"}}}, metav1.CreateOptions{})
+	require.NoError(t, err)
+	manifest := e.mustSucceed(t, e.installer(t, "template", "--profile", "local", "-n", ns,
+		"-f", filepath.Join(cluster.RepoRoot(), "values", "gitops.yaml"))).stdout
+	hooks, _ := splitHooks(t, manifest)
+	e.runPreSync(t, kubectl, ns, hooks)
+	made := e.secrets(t, ns)
+	require.Len(t, made, 4, "the hooks made the four credential Secrets")
+
+	e.mustSucceed(t, e.installer(t, "deploy", "--profile", "local", "-n", ns, "--timeout", "3m"))
+	now := e.secrets(t, ns)
+	for name, data := range made {
+		assert.Equal(t, data, now[name], "%s keeps the values the hook made", name)
+	}
+	rel := e.mustSucceed(t, e.helm(t, "get", "manifest", "nova", "-n", ns)).stdout
+	for _, name := range []string{"nova-redis-sentinel-auth", "nova-postgres-ha-auth", "nova-nova-services-generated"} {
+		assert.Contains(t, rel, "kind: Secret\nmetadata:\n  name: "+name+"\n", "the release adopted %s", name)
+	}
+}
+
 // hookDoc is one document of the render that is a Helm hook.
 type hookDoc struct {
 	obj    *unstructured.Unstructured

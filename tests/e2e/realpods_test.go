@@ -156,6 +156,8 @@ func TestRealPodsLocalProfile(t *testing.T) {
 		old, _ := status(t)
 		r := e.mustSucceed(t, kube(t, append([]string{"exec", "deploy/user-service", "--"}, sentinel...)...))
 		assert.Contains(t, r.stdout, "master "+old+".", "the Sentinel-aware client finds the master:\n%s", r)
+		before, err := client.CoreV1().Pods(ns).Get(ctx, old, metav1.GetOptions{})
+		require.NoError(t, err)
 		deleted := time.Now()
 		e.mustSucceed(t, kube(t, "delete", "pod", old, "--wait=false"))
 		var promoted string
@@ -166,10 +168,11 @@ func TestRealPodsLocalProfile(t *testing.T) {
 			return nil
 		})
 		t.Logf("Redis master pod deleted: %s named master after %.1f s (status polling)", promoted, time.Since(deleted).Seconds())
+		// The replacement (a new UID), not the old pod still terminating.
 		eventually(t, 120*time.Second, old+" Ready again", func() error {
 			p, err := client.CoreV1().Pods(ns).Get(ctx, old, metav1.GetOptions{})
-			if err != nil || p.Status.Phase != "Running" {
-				return fmt.Errorf("%v", err)
+			if err != nil || p.UID == before.UID || p.Status.Phase != "Running" {
+				return fmt.Errorf("not yet the new pod, running (%v)", err)
 			}
 			for _, cs := range p.Status.ContainerStatuses {
 				if !cs.Ready {

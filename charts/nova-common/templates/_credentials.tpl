@@ -120,13 +120,29 @@ Args: dict "ctx" $ "specs" (list of specs)
 {{- end -}}
 
 {{/*
-nova-common.credentials.labels: the labels of a Secret the hook Job or an
-ExternalSecret makes, as JSON: the release's labels but Helm's own (so that
-nova-installer cleanup finds it and nothing claims Helm manages it).
+nova-common.credentials.labels: the labels of a Secret an ExternalSecret
+makes, as JSON: the release's labels but Helm's own (nova-installer cleanup
+finds it; the operator, not Helm, manages it).
 Args: dict "ctx" $ "component" "auth"
 */}}
 {{- define "nova-common.credentials.labels" -}}
 {{- omit (include "nova-common.labels" . | fromYaml) "helm.sh/chart" "app.kubernetes.io/managed-by" | toJson -}}
+{{- end -}}
+
+{{/*
+nova-common.credentials.metadata: the metadata members of a Secret the hook
+Job makes, as compact JSON ("labels":{...},"annotations":{...}): the
+release's labels, helm.sh/resource-policy: keep, and Helm's ownership
+marks (managed-by Helm, meta.helm.sh/release-*), which Helm checks before
+it adopts an object: a release that later switches to source chart takes
+the Secret over, with its values (lookup), instead of failing on an object
+it did not make.
+Args: dict "ctx" $ "component" "auth" "namespace" "ns"
+*/}}
+{{- define "nova-common.credentials.metadata" -}}
+{{- $labels := omit (include "nova-common.labels" . | fromYaml) "helm.sh/chart" -}}
+{{- $annotations := dict "helm.sh/resource-policy" "keep" "meta.helm.sh/release-name" .ctx.Release.Name "meta.helm.sh/release-namespace" .ctx.Release.Namespace -}}
+{{- printf "\"labels\":%s,\"annotations\":%s" (toJson $labels) (toJson $annotations) -}}
 {{- end -}}
 
 {{/*
@@ -153,8 +169,8 @@ Args: dict "ctx" $ "specs" (list of specs) "image" (image values) "imagePath" "r
 {{- $_ := set $byNs .namespace (append (get $byNs .namespace | default list) .name) }}
 {{- $kinds := list }}
 {{- range $key, $kind := .keys }}{{ $kinds = append $kinds (printf "%s=%s" $key $kind) }}{{ end }}
-{{- $labels := include "nova-common.credentials.labels" (dict "ctx" $ctx "component" .component) }}
-{{- $lines = append $lines (printf "%s %s %s %s %s" .namespace .name (.from | default "-") $labels (join " " $kinds)) }}
+{{- $meta := include "nova-common.credentials.metadata" (dict "ctx" $ctx "component" .component) }}
+{{- $lines = append $lines (printf "%s %s %s %s %s" .namespace .name (.from | default "-") $meta (join " " $kinds)) }}
 {{- end }}
 apiVersion: v1
 kind: ServiceAccount
@@ -274,9 +290,10 @@ spec:
 # credentials.sh: create each credential Secret that is missing, with fresh
 # values; never change one that exists (a new password would lock out every
 # client that has the old one). One line of CREDENTIALS per Secret:
-#   NAMESPACE NAME FROM LABELS KEY=KIND...
+#   NAMESPACE NAME FROM METADATA KEY=KIND...
 # FROM "-" or the namespace whose Secret of the same name the "copy" keys
-# are copied from; LABELS the Secret's labels as compact JSON; KIND one of
+# are copied from; METADATA the Secret's labels and annotations as compact
+# JSON members ("labels":{...},"annotations":{...}); KIND one of
 #   random:LENGTH       letters and digits
 #   rsa-private:BITS    an RSA private key (PEM)
 #   rsa-public:KEY      the public key (PEM) of the private key in KEY
@@ -381,9 +398,9 @@ generate() {
 	rm -f "$work/key.pem" "$work/pub.pem"
 }
 
-# ensure NAMESPACE NAME FROM LABELS KEY=KIND...
+# ensure NAMESPACE NAME FROM METADATA KEY=KIND...
 ensure() {
-	ns=$1 name=$2 from=$3 labels=$4
+	ns=$1 name=$2 from=$3 metadata=$4
 	shift 4
 	url="$api/api/v1/namespaces/$ns/secrets/$name"
 	status=$(request GET "$url")
@@ -407,8 +424,8 @@ ensure() {
 		members="$members${members:+,}\"$key\":\"$(cat "$work/values/$key")\""
 		names="$names${names:+, }$key"
 	done
-	printf '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"%s","namespace":"%s","labels":%s,"annotations":{"helm.sh/resource-policy":"keep"}},"type":"Opaque","data":{%s}}' \
-		"$name" "$ns" "$labels" "$members" >"$work/secret.json"
+	printf '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"%s","namespace":"%s",%s},"type":"Opaque","data":{%s}}' \
+		"$name" "$ns" "$metadata" "$members" >"$work/secret.json"
 	rm -rf "$work/values"
 	# force=false: a Secret someone else created meanwhile conflicts (409)
 	# instead of being overwritten.
@@ -423,11 +440,11 @@ ensure() {
 }
 
 lines=0
-while read -r ns name from labels kinds; do
+while read -r ns name from metadata kinds; do
 	[ -n "$ns" ] || continue
 	lines=$((lines + 1))
 	# shellcheck disable=SC2086 # one word per KEY=KIND
-	ensure "$ns" "$name" "$from" "$labels" $kinds
+	ensure "$ns" "$name" "$from" "$metadata" $kinds
 done <<EOF
 $specs
 EOF
