@@ -117,6 +117,12 @@ func TestGitOpsSecretsAreTheGeneratedOnes(t *testing.T) {
 	}
 }
 
+// isCredentialsJob: the Job is a chart's credentials hook (nova-common's
+// credentials.hook labels it so).
+func isCredentialsJob(j *batchv1.Job) bool {
+	return j.Labels["app.kubernetes.io/component"] == "credentials"
+}
+
 // The hook Jobs: before every other hook, from an image the chart already
 // runs, restricted, with RBAC that reaches only the Secrets they make.
 func TestCredentialsHookIsNarrow(t *testing.T) {
@@ -130,7 +136,7 @@ func TestCredentialsHookIsNarrow(t *testing.T) {
 	}
 	jobs := 0
 	for _, j := range render.All[*batchv1.Job](m) {
-		if j.Labels["app.kubernetes.io/component"] != "credentials" {
+		if !isCredentialsJob(j) {
 			if w := j.Annotations["helm.sh/hook-weight"]; strings.HasPrefix(j.Annotations["helm.sh/hook"], "pre-") && w != "" && w <= "-15" {
 				t.Errorf("Job %s (weight %s) runs before the credentials exist", j.Name, w)
 			}
@@ -260,7 +266,7 @@ func TestJWTKeyPairComesFromTheHook(t *testing.T) {
 	}
 	mine := render.Render(t, render.Options{Chart: "nova-services", Set: map[string]string{"jwt.existingSecret": "mine"}})
 	for _, j := range render.All[*batchv1.Job](mine) {
-		if j.Labels["app.kubernetes.io/component"] == "credentials" {
+		if isCredentialsJob(j) {
 			t.Errorf("jwt.existingSecret: the credentials Job %s still renders (it makes %v)", j.Name, hookSecrets(mine))
 		}
 	}
